@@ -1,0 +1,50 @@
+# ctportal — run `make run` to serve the portal, `make test` to run the tests.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+MANAGE := $(PY) manage.py
+PYTEST_ARGS ?=
+
+.PHONY: run test bench lint check messages install demo worker clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	mkdir -p var
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_demo
+
+run: demo
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) -m pytest -m bench -s -p no:randomly $(PYTEST_ARGS) tests/bench
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(MANAGE) makemigrations --check --dry-run
+
+check: lint
+	DJANGO_SETTINGS_MODULE=ctportal.settings.production \
+	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
+	ALLOWED_HOSTS=ctportal.example.org $(MANAGE) check --deploy --fail-level WARNING
+
+messages: $(STAMP)
+	$(MANAGE) makemessages -l ar -l fr --ignore '.venv/*' --ignore 'var/*'
+	$(MANAGE) compilemessages --ignore '.venv/*'
+
+worker: $(STAMP)
+	$(VENV)/bin/celery -A ctportal worker -B -l info
+
+clean:
+	rm -rf $(VENV) var/ctportal.sqlite3 var/static

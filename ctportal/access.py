@@ -1,0 +1,109 @@
+"""The access policy: who may see and change what.
+
+Every queryset's ``visible_to(user)`` ends here, so pages, API, exports and
+admin lists all apply the same rules. A record outside a user's scope is
+simply absent from their querysets, which turns into a 404 everywhere.
+
+Scopes (see DESIGN.md):
+- administrator, M&E officer, analyst: every project (non-identifying data);
+- programme officer, case worker: the projects assigned to them and the
+  projects with a recipient country among their countries;
+- donor: the projects their organisation funds;
+- no role, inactive or anonymous: nothing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+
+class Role(models.TextChoices):
+    PROGRAMME_OFFICER = "programme_officer", _("Programme officer")
+    CASE_WORKER = "case_worker", _("Case worker")
+    ME_OFFICER = "me_officer", _("M&E officer")
+    DONOR = "donor", _("Donor")
+    ANALYST = "analyst", _("Analyst")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+PORTFOLIO_WIDE = {Role.ADMINISTRATOR, Role.ME_OFFICER, Role.ANALYST}
+ASSIGNED_SCOPE = {Role.PROGRAMME_OFFICER, Role.CASE_WORKER}
+PROJECT_EDITORS = {Role.ADMINISTRATOR, Role.PROGRAMME_OFFICER}
+RESULTS_EDITORS = {Role.ADMINISTRATOR, Role.PROGRAMME_OFFICER, Role.ME_OFFICER}
+
+
+def role_of(user) -> Role | None:
+    """The role a user acts with, or None when they may see nothing."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Role.ADMINISTRATOR
+    return Role(user.role) if user.role else None
+
+
+def has_role(user) -> bool:
+    return role_of(user) is not None
+
+
+def visible_project_ids(user) -> QuerySet | None:
+    """Primary keys of the projects a user may see; None means all of them."""
+    from projects.models import Funding, Project
+
+    role = role_of(user)
+    if role is None:
+        return Project.objects.none().values("pk")
+    if role in PORTFOLIO_WIDE:
+        return None
+    if role == Role.DONOR:
+        if not user.organisation_id:
+            return Project.objects.none().values("pk")
+        return Funding.objects.filter(donor_id=user.organisation_id).values("project_id")
+    return Project.objects.filter(
+        models.Q(pk__in=user.projects.values("pk"))
+        | models.Q(recipient_countries__country__in=user.countries.values("pk"))
+    ).values("pk")
+
+
+def scope_projects(queryset: QuerySet, user) -> QuerySet:
+    """Projects visible to the user."""
+    ids = visible_project_ids(user)
+    return queryset if ids is None else queryset.filter(pk__in=ids)
+
+
+def scope_by_project(queryset: QuerySet, user, path: str = "project") -> QuerySet:
+    """Records that belong to a project (through ``path``) visible to the user."""
+    ids = visible_project_ids(user)
+    return queryset if ids is None else queryset.filter(**{f"{path}__in": ids})
+
+
+def scope_reference(queryset: QuerySet, user) -> QuerySet:
+    """Reference data (countries, organisations): any user with a role."""
+    return queryset if has_role(user) else queryset.none()
+
+
+def can_create_project(user) -> bool:
+    return role_of(user) in PROJECT_EDITORS
+
+
+def can_edit_project(user, project) -> bool:
+    """Editing needs an editor role and the project within the user's scope."""
+    if role_of(user) not in PROJECT_EDITORS:
+        return False
+    from projects.models import Project
+
+    return scope_projects(Project.objects.filter(pk=project.pk), user).exists()
+
+
+def can_edit_results(user, project) -> bool:
+    if role_of(user) not in RESULTS_EDITORS:
+        return False
+    from projects.models import Project
+
+    return scope_projects(Project.objects.filter(pk=project.pk), user).exists()
+

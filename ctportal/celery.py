@@ -1,0 +1,11 @@
+"""The Celery application. Eager in the embedded default, Redis-backed in production."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ctportal.settings.local")
+
+app = Celery("ctportal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,12 @@
+from ctportal import access
+
+
+def portal(request) -> dict:
+    user = getattr(request, "user", None)
+    role = access.role_of(user)
+    return {
+        "user_role": role,
+        "user_role_label": role.label if role else "",
+        "can_create_project": access.can_create_project(user),
+        "is_administrator": role == access.Role.ADMINISTRATOR,
+    }

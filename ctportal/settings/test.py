@@ -1,0 +1,18 @@
+"""Test settings: the same database and cache choice as base (SQLite or DATABASE_URL)."""
+
+from .base import *  # noqa: F403
+from .base import CACHES, REDIS_URL, REST_FRAMEWORK
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Tasks run eagerly in tests; the worker tests start a real worker themselves.
+CELERY_TASK_ALWAYS_EAGER = True
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {"anon": "1000/minute", "user": "100000/hour"},
+}
+if REDIS_URL:
+    CACHES["default"]["KEY_PREFIX"] = "ctportal-test"

@@ -1,0 +1,583 @@
+from decimal import Decimal
+
+import pycountry
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+from .querysets import (
+    DisaggregationQuerySet,
+    IndicatorQuerySet,
+    PeriodQuerySet,
+    PortfolioExportQuerySet,
+    ProjectChildQuerySet,
+    ProjectQuerySet,
+    ReferenceQuerySet,
+)
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+def validate_currency(value: str) -> None:
+    if not value or pycountry.currencies.get(alpha_3=value.upper()) is None:
+        raise ValidationError(_("“%(code)s” is not an ISO 4217 currency code."), params={"code": value})
+
+
+def currency_field(**kwargs) -> models.CharField:
+    return models.CharField(
+        _("currency"), max_length=3, validators=[validate_currency], default="USD", **kwargs
+    )
+
+
+class Region(models.TextChoices):
+    MASHREQ = "mashreq", _("Mashreq")
+    MAGHREB = "maghreb", _("Maghreb")
+    NILE_VALLEY = "nile_valley", _("Nile Valley")
+    GCC = "gcc", _("Gulf Cooperation Council")
+    ARABIAN_PENINSULA = "arabian_peninsula", _("Arabian Peninsula")
+    HORN_OF_AFRICA = "horn_of_africa", _("Horn of Africa")
+    SAHEL = "sahel", _("Sahel")
+    EUROPE = "europe", _("Europe")
+    NORTH_AMERICA = "north_america", _("North America")
+    OTHER = "other", _("Other")
+
+
+class Country(models.Model):
+    code = CountryField(_("ISO 3166-1 code"), unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_ar = models.CharField(_("name (Arabic)"), max_length=100)
+    name_fr = models.CharField(_("name (French)"), max_length=100)
+    region = models.CharField(_("region"), max_length=32, choices=Region.choices)
+    history = HistoricalRecords()
+
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name_en"]
+        verbose_name = _("country")
+        verbose_name_plural = _("countries")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        lang = (get_language() or "en")[:2]
+        return getattr(self, f"name_{lang}", None) or self.name_en
+
+
+class OrganisationKind(models.TextChoices):
+    DONOR_GOVERNMENT = "donor_government", _("Donor government")
+    UN_AGENCY = "un_agency", _("UN agency")
+    IGO = "igo", _("Intergovernmental organisation")
+    NGO = "ngo", _("Non-governmental organisation")
+    MINISTRY = "ministry", _("Ministry or government body")
+    ACADEMY = "academy", _("Police or judicial academy")
+    RESEARCH_CENTRE = "research_centre", _("Research centre")
+    REGIONAL_BODY = "regional_body", _("Regional body")
+    FOUNDATION = "foundation", _("Foundation")
+
+
+# IATI OrganisationType codes for each kind.
+IATI_ORGANISATION_TYPE = {
+    OrganisationKind.DONOR_GOVERNMENT: "10",
+    OrganisationKind.UN_AGENCY: "40",
+    OrganisationKind.IGO: "40",
+    OrganisationKind.NGO: "22",
+    OrganisationKind.MINISTRY: "10",
+    OrganisationKind.ACADEMY: "80",
+    OrganisationKind.RESEARCH_CENTRE: "80",
+    OrganisationKind.REGIONAL_BODY: "40",
+    OrganisationKind.FOUNDATION: "60",
+}
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=255, unique=True)
+    acronym = models.CharField(_("acronym"), max_length=32, blank=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=OrganisationKind.choices)
+    country = models.ForeignKey(
+        Country, verbose_name=_("country"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="organisations",
+    )
+    iati_identifier = models.CharField(
+        _("IATI organisation identifier"), max_length=64, blank=True,
+        help_text=_("For example XM-DAC-47066 or GB-GOV-1."),
+    )
+    history = HistoricalRecords()
+
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    @property
+    def iati_type(self) -> str:
+        return IATI_ORGANISATION_TYPE[self.kind]
+
+
+class ThematicArea(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("thematic area")
+        verbose_name_plural = _("thematic areas")
+
+    def __str__(self) -> str:
+        return str(_(self.name))
+
+
+class ProjectStatus(models.IntegerChoices):
+    """IATI ActivityStatus codes."""
+
+    PIPELINE = 1, _("Pipeline")
+    IMPLEMENTATION = 2, _("Implementation")
+    FINALISATION = 3, _("Finalisation")
+    CLOSED = 4, _("Closed")
+    CANCELLED = 5, _("Cancelled")
+    SUSPENDED = 6, _("Suspended")
+
+
+class Project(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    iati_identifier = models.CharField(_("IATI identifier"), max_length=128, unique=True)
+    title = models.CharField(_("title"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    thematic_areas = models.ManyToManyField(
+        ThematicArea, verbose_name=_("thematic areas"), blank=True, related_name="projects"
+    )
+    status = models.PositiveSmallIntegerField(
+        _("status"), choices=ProjectStatus.choices, default=ProjectStatus.IMPLEMENTATION
+    )
+    planned_start = models.DateField(_("planned start"))
+    planned_end = models.DateField(_("planned end"))
+    actual_start = models.DateField(_("actual start"), null=True, blank=True)
+    actual_end = models.DateField(_("actual end"), null=True, blank=True)
+    budget = models.DecimalField(
+        _("total budget"), **MONEY, validators=[MinValueValidator(Decimal("0"))]
+    )
+    currency = currency_field()
+    reporting_organisation = models.ForeignKey(
+        Organisation, verbose_name=_("reporting organisation"), on_delete=models.PROTECT,
+        related_name="reported_projects",
+    )
+    target_groups = models.TextField(_("target groups"), blank=True, help_text=_("One per line."))
+    objectives = models.TextField(_("objectives"), blank=True, help_text=_("One per line."))
+    key_achievements = models.TextField(
+        _("key achievements"), blank=True, help_text=_("One per line.")
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(m2m_fields=[thematic_areas])
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-planned_start", "code"]
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(planned_end__gte=models.F("planned_start")),
+                name="project_planned_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(budget__gte=0), name="project_budget_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.title}"
+
+    @property
+    def start(self):
+        return self.actual_start or self.planned_start
+
+    @property
+    def end(self):
+        return self.actual_end or self.planned_end
+
+    @staticmethod
+    def lines(text: str) -> list[str]:
+        return [line.strip(" •-\t") for line in text.splitlines() if line.strip(" •-\t")]
+
+    @property
+    def target_group_list(self) -> list[str]:
+        return self.lines(self.target_groups)
+
+    @property
+    def objective_list(self) -> list[str]:
+        return self.lines(self.objectives)
+
+    @property
+    def achievement_list(self) -> list[str]:
+        return self.lines(self.key_achievements)
+
+
+class Funding(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="fundings")
+    donor = models.ForeignKey(
+        Organisation, verbose_name=_("donor"), on_delete=models.PROTECT, related_name="fundings"
+    )
+    amount = models.DecimalField(
+        _("amount"), **MONEY, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Leave empty when the donor's contribution is not known."),
+    )
+    currency = currency_field()
+    history = HistoricalRecords()
+
+    objects = ProjectChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-amount", "donor__name"]
+        verbose_name = _("funding")
+        verbose_name_plural = _("funding")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "donor"], name="funding_one_per_donor"),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0) | models.Q(amount__isnull=True),
+                name="funding_amount_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.donor} → {self.project.code}"
+
+    @property
+    def share(self) -> Decimal | None:
+        """Percent of the project budget; only when both are in one currency."""
+        project = self.project
+        if self.amount is None or self.currency != project.currency or not project.budget:
+            return None
+        return (self.amount * 100 / project.budget).quantize(Decimal("0.1"))
+
+
+class OrganisationRole(models.IntegerChoices):
+    """IATI OrganisationRole codes."""
+
+    FUNDING = 1, _("Funding")
+    ACCOUNTABLE = 2, _("Accountable")
+    EXTENDING = 3, _("Extending")
+    IMPLEMENTING = 4, _("Implementing")
+
+
+class ParticipatingOrganisation(models.Model):
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="participating_organisations"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT,
+        related_name="participations",
+    )
+    role = models.PositiveSmallIntegerField(_("IATI role"), choices=OrganisationRole.choices)
+    history = HistoricalRecords()
+
+    objects = ProjectChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["role", "organisation__name"]
+        verbose_name = _("participating organisation")
+        verbose_name_plural = _("participating organisations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "organisation", "role"], name="participation_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ({self.get_role_display()})"
+
+
+class RecipientCountry(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="recipient_countries")
+    country = models.ForeignKey(
+        Country, verbose_name=_("country"), on_delete=models.PROTECT, related_name="recipients"
+    )
+    percentage = models.DecimalField(
+        _("percentage"), max_digits=5, decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+    )
+    history = HistoricalRecords()
+
+    objects = ProjectChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-percentage", "country__name_en"]
+        verbose_name = _("recipient country")
+        verbose_name_plural = _("recipient countries")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "country"], name="recipient_country_unique"),
+            models.CheckConstraint(
+                condition=models.Q(percentage__gt=0) & models.Q(percentage__lte=100),
+                name="recipient_percentage_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.percentage}%"
+
+
+class TransactionKind(models.IntegerChoices):
+    """IATI TransactionType codes."""
+
+    INCOMING_FUNDS = 1, _("Incoming funds")
+    COMMITMENT = 2, _("Commitment")
+    DISBURSEMENT = 3, _("Disbursement")
+    EXPENDITURE = 4, _("Expenditure")
+    INCOMING_COMMITMENT = 11, _("Incoming commitment")
+
+
+SPEND_KINDS = (TransactionKind.DISBURSEMENT, TransactionKind.EXPENDITURE)
+
+
+class Transaction(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="transactions")
+    kind = models.PositiveSmallIntegerField(_("type"), choices=TransactionKind.choices)
+    date = models.DateField(_("date"))
+    value = models.DecimalField(
+        _("value"), **MONEY, validators=[MinValueValidator(Decimal("0"))]
+    )
+    currency = currency_field()
+    provider = models.ForeignKey(
+        Organisation, verbose_name=_("provider"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="provided_transactions",
+    )
+    receiver = models.ForeignKey(
+        Organisation, verbose_name=_("receiver"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="received_transactions",
+    )
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    history = HistoricalRecords()
+
+    objects = ProjectChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("transaction")
+        verbose_name_plural = _("transactions")
+        indexes = [models.Index(fields=["project", "kind", "date"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(value__gte=0), name="transaction_value_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.value} {self.currency} {self.date}"
+
+
+class ResultKind(models.IntegerChoices):
+    """IATI ResultType codes."""
+
+    OUTPUT = 1, _("Output")
+    OUTCOME = 2, _("Outcome")
+    IMPACT = 3, _("Impact")
+
+
+class Result(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="results")
+    kind = models.PositiveSmallIntegerField(
+        _("type"), choices=ResultKind.choices, default=ResultKind.OUTPUT
+    )
+    title = models.CharField(_("title"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    history = HistoricalRecords()
+
+    objects = ProjectChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("result")
+        verbose_name_plural = _("results")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class IndicatorMeasure(models.IntegerChoices):
+    """IATI IndicatorMeasure codes."""
+
+    UNIT = 1, _("Unit")
+    PERCENTAGE = 2, _("Percentage")
+    QUALITATIVE = 5, _("Qualitative")
+
+
+class Indicator(models.Model):
+    result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="indicators")
+    title = models.CharField(_("title"), max_length=255)
+    measure = models.PositiveSmallIntegerField(
+        _("measure"), choices=IndicatorMeasure.choices, default=IndicatorMeasure.UNIT
+    )
+    unit = models.CharField(_("unit"), max_length=64, blank=True, help_text=_("e.g. officials trained"))
+    ascending = models.BooleanField(_("higher is better"), default=True)
+    baseline_year = models.PositiveSmallIntegerField(_("baseline year"), null=True, blank=True)
+    baseline_value = models.DecimalField(
+        _("baseline value"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    history = HistoricalRecords()
+
+    objects = IndicatorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class IndicatorPeriod(models.Model):
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="periods")
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    target = models.DecimalField(_("target"), max_digits=16, decimal_places=2, null=True, blank=True)
+    actual = models.DecimalField(_("actual"), max_digits=16, decimal_places=2, null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = PeriodQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["period_start"]
+        verbose_name = _("indicator period")
+        verbose_name_plural = _("indicator periods")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="period_end_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "period_start", "period_end"], name="period_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.period_start}–{self.period_end}"
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other or not stated")
+
+
+class Disaggregation(models.Model):
+    """Target and actual of one period for one sex or one country."""
+
+    period = models.ForeignKey(
+        IndicatorPeriod, on_delete=models.CASCADE, related_name="disaggregations"
+    )
+    sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices, blank=True)
+    country = models.ForeignKey(
+        Country, verbose_name=_("country"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    target = models.DecimalField(_("target"), max_digits=16, decimal_places=2, null=True, blank=True)
+    actual = models.DecimalField(_("actual"), max_digits=16, decimal_places=2, null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = DisaggregationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("disaggregation")
+        verbose_name_plural = _("disaggregations")
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(sex="") & models.Q(country__isnull=False))
+                | (~models.Q(sex="") & models.Q(country__isnull=True)),
+                name="disaggregation_by_sex_or_country",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period}: {self.sex or self.country}"
+
+
+class DocumentCategory(models.TextChoices):
+    """A subset of IATI DocumentCategory codes."""
+
+    OBJECTIVES = "A02", _("Objectives / purpose of activity")
+    REVIEW = "A07", _("Review of project performance and evaluation")
+    RESULTS = "A08", _("Results, outcomes and outputs")
+    CONTRACT = "A09", _("Memorandum of understanding")
+    NARRATIVE_REPORT = "A10", _("Conditions")
+    PHOTO = "A12", _("Image")
+    OTHER = "B01", _("Annual report")
+
+
+class Document(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(_("title"), max_length=255)
+    category = models.CharField(_("category"), max_length=3, choices=DocumentCategory.choices)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="en")
+    file = models.FileField(_("file"), upload_to="documents/%Y/", blank=True)
+    url = models.URLField(_("link"), blank=True)
+    document_date = models.DateField(_("date"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = ProjectChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-document_date", "title"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(file="") | ~models.Q(url=""), name="document_file_or_link"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class PortfolioExport(models.Model):
+    """A file of the portfolio built in the background for one user's scope."""
+
+    class Format(models.TextChoices):
+        IATI = "iati", _("IATI 2.03 XML")
+        CSV = "csv", _("CSV")
+        XLSX = "xlsx", _("Excel (XLSX)")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portfolio_exports"
+    )
+    format = models.CharField(_("format"), max_length=8, choices=Format.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ExportStatus.choices, default=ExportStatus.PENDING
+    )
+    file = models.FileField(_("file"), upload_to="exports/", blank=True)
+    project_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PortfolioExportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("portfolio export")
+        verbose_name_plural = _("portfolio exports")
+
+    def __str__(self) -> str:
+        return f"{self.get_format_display()} {self.created_at:%Y-%m-%d %H:%M}"

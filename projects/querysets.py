@@ -1,0 +1,73 @@
+"""QuerySets of the projects domain; each starts from the access policy."""
+
+from django.db import models
+from django.db.models import Count, Q, Sum
+
+from ctportal import access
+
+
+class ReferenceQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return access.scope_reference(self, user)
+
+
+class ProjectQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return access.scope_projects(self, user)
+
+    def for_list(self):
+        """What a list row shows, in a fixed number of queries."""
+        return self.select_related("reporting_organisation").prefetch_related(
+            "thematic_areas",
+            models.Prefetch(
+                "fundings",
+                queryset=self.model.fundings.rel.related_model.objects.select_related("donor"),
+            ),
+            models.Prefetch(
+                "recipient_countries",
+                queryset=self.model.recipient_countries.rel.related_model.objects.select_related(
+                    "country"
+                ),
+            ),
+        )
+
+    def with_spend(self):
+        """Annotate disbursed and spent totals in the project's own currency."""
+        same_currency = Q(transactions__currency=models.F("currency"))
+        return self.annotate(
+            spent=Sum(
+                "transactions__value",
+                filter=same_currency & Q(transactions__kind__in=[3, 4]),
+            ),
+            transaction_count=Count("transactions"),
+        )
+
+
+class ProjectChildQuerySet(models.QuerySet):
+    """Records that hang off a project: visible when their project is."""
+
+    project_path = "project"
+
+    def visible_to(self, user):
+        return access.scope_by_project(self, user, self.project_path)
+
+
+class IndicatorQuerySet(ProjectChildQuerySet):
+    project_path = "result__project"
+
+
+class PeriodQuerySet(ProjectChildQuerySet):
+    project_path = "indicator__result__project"
+
+
+class DisaggregationQuerySet(ProjectChildQuerySet):
+    project_path = "period__indicator__result__project"
+
+
+class PortfolioExportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not access.has_role(user):
+            return self.none()
+        if access.role_of(user) == access.Role.ADMINISTRATOR:
+            return self
+        return self.filter(requested_by=user)

@@ -1,0 +1,249 @@
+"""Every write of the projects domain. Pages, API, admin and commands call these."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ctportal import access
+from ctportal.audit import check_version, delete_with_history, prefix_errors, save_with_history
+
+from .models import (
+    Document,
+    ExportStatus,
+    Funding,
+    Indicator,
+    IndicatorPeriod,
+    ParticipatingOrganisation,
+    PortfolioExport,
+    Project,
+    RecipientCountry,
+    Result,
+    ThematicArea,
+    Transaction,
+)
+
+PROJECT_FIELDS = (
+    "code", "iati_identifier", "title", "description", "status", "planned_start",
+    "planned_end", "actual_start", "actual_end", "budget", "currency",
+    "reporting_organisation", "target_groups", "objectives", "key_achievements",
+)
+
+
+def _validate_dates(data: Mapping[str, Any]) -> dict[str, str]:
+    errors = {}
+    start, end = data.get("planned_start"), data.get("planned_end")
+    if start and end and end < start:
+        errors["planned_end"] = _("The planned end must be on or after the planned start.")
+    start, end = data.get("actual_start"), data.get("actual_end")
+    if start and end and end < start:
+        errors["actual_end"] = _("The actual end must be on or after the actual start.")
+    return errors
+
+
+def validate_recipient_countries(countries: list[Mapping[str, Any]]) -> None:
+    """Recipient countries: no repeats, percentages that add up to 100."""
+    if not countries:
+        return
+    seen = set()
+    for row in countries:
+        if row["country"].pk in seen:
+            raise ValidationError(
+                {"countries": _("%(country)s is listed twice.") % {"country": row["country"]}}
+            )
+        seen.add(row["country"].pk)
+    total = sum((Decimal(row["percentage"]) for row in countries), Decimal("0"))
+    if total != Decimal("100"):
+        raise ValidationError(
+            {"countries": _("Recipient country percentages add up to %(total)s; they must add up to 100.")
+             % {"total": total.normalize()}}
+        )
+
+
+def _validate_unique(rows: list[Mapping[str, Any]], key: str, field: str, label: str) -> None:
+    seen = set()
+    for row in rows:
+        marker = tuple(row[k].pk if hasattr(row[k], "pk") else row[k] for k in key.split(","))
+        if marker in seen:
+            raise ValidationError({field: _("%(item)s is listed twice.") % {"item": row[label]}})
+        seen.add(marker)
+
+
+def _replace_children(
+    project: Project, *, user, model, related: str, rows: list[Mapping[str, Any]], prefix: str
+) -> None:
+    """Make the project's children exactly ``rows``, keeping history of each change."""
+    for old in getattr(project, related).all():
+        delete_with_history(old, user=user)
+    for index, row in enumerate(rows):
+        try:
+            save_with_history(model(project=project, **row), user=user)
+        except ValidationError as exc:
+            raise prefix_errors(exc, prefix, index) from exc
+
+
+@transaction.atomic
+def project_save(
+    *,
+    user,
+    data: Mapping[str, Any],
+    project: Project | None = None,
+    expected_version: int | None = None,
+    thematic_areas: Iterable[ThematicArea] | None = None,
+    fundings: list[Mapping[str, Any]] | None = None,
+    countries: list[Mapping[str, Any]] | None = None,
+    participants: list[Mapping[str, Any]] | None = None,
+) -> Project:
+    """Create a project (``project`` None) or update one, with its inline parts.
+
+    Child lists that are None are left as they are; a list replaces them.
+    Raises ValidationError keyed by field, PermissionDenied, or StaleVersion
+    when ``expected_version`` is older than the stored one.
+    """
+    if project is None:
+        if not access.can_create_project(user):
+            raise PermissionDenied
+        project = Project()
+    else:
+        if not access.can_edit_project(user, project):
+            raise PermissionDenied
+        project.version = check_version(Project, project.pk, expected_version)
+
+    merged = {f: data.get(f, getattr(project, f, None)) for f in PROJECT_FIELDS if f in data}
+    for field, value in merged.items():
+        setattr(project, field, value)
+    errors = _validate_dates({f: getattr(project, f) for f in PROJECT_FIELDS if hasattr(project, f)})
+    if errors:
+        raise ValidationError(errors)
+    if countries is not None:
+        validate_recipient_countries(countries)
+    if fundings is not None:
+        _validate_unique(fundings, "donor", "fundings", "donor")
+    if participants is not None:
+        _validate_unique(participants, "organisation,role", "participants", "organisation")
+
+    save_with_history(project, user=user)
+    if thematic_areas is not None:
+        project.thematic_areas.set(thematic_areas)
+    if fundings is not None:
+        _replace_children(project, user=user, model=Funding, related="fundings",
+                          rows=fundings, prefix="fundings")
+    if countries is not None:
+        _replace_children(project, user=user, model=RecipientCountry,
+                          related="recipient_countries", rows=countries, prefix="countries")
+    if participants is not None:
+        _replace_children(project, user=user, model=ParticipatingOrganisation,
+                          related="participating_organisations", rows=participants,
+                          prefix="participants")
+    return project
+
+
+def _require_edit(user, project: Project, *, results: bool = False) -> None:
+    allowed = access.can_edit_results if results else access.can_edit_project
+    if not allowed(user, project):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def transaction_record(*, user, project: Project, data: Mapping[str, Any],
+                       instance: Transaction | None = None) -> Transaction:
+    """Record or correct a financial transaction of a project."""
+    _require_edit(user, project)
+    record = instance or Transaction(project=project)
+    for field, value in data.items():
+        setattr(record, field, value)
+    return save_with_history(record, user=user)
+
+
+@transaction.atomic
+def transaction_delete(*, user, record: Transaction) -> None:
+    _require_edit(user, record.project)
+    delete_with_history(record, user=user)
+
+
+@transaction.atomic
+def result_save(*, user, project: Project, data: Mapping[str, Any],
+                instance: Result | None = None) -> Result:
+    _require_edit(user, project, results=True)
+    record = instance or Result(project=project)
+    for field, value in data.items():
+        setattr(record, field, value)
+    return save_with_history(record, user=user)
+
+
+@transaction.atomic
+def indicator_save(*, user, result: Result, data: Mapping[str, Any],
+                   periods: list[Mapping[str, Any]] | None = None,
+                   instance: Indicator | None = None) -> Indicator:
+    """Save an indicator and, when given, replace its periods (target and actual)."""
+    _require_edit(user, result.project, results=True)
+    record = instance or Indicator(result=result)
+    for field, value in data.items():
+        setattr(record, field, value)
+    save_with_history(record, user=user)
+    if periods is not None:
+        for old in record.periods.all():
+            delete_with_history(old, user=user)
+        for index, row in enumerate(periods):
+            try:
+                save_with_history(IndicatorPeriod(indicator=record, **row), user=user)
+            except ValidationError as exc:
+                raise prefix_errors(exc, "periods", index) from exc
+    return record
+
+
+@transaction.atomic
+def document_add(*, user, project: Project, data: Mapping[str, Any]) -> Document:
+    _require_edit(user, project)
+    document = Document(project=project, **data)
+    if not document.file and not document.url:
+        raise ValidationError({"file": _("Attach a file or give a link.")})
+    return save_with_history(document, user=user)
+
+
+def portfolio_export_request(*, user, fmt: str) -> PortfolioExport:
+    """Queue a portfolio file of what the user may see; built after commit."""
+    if not access.has_role(user):
+        raise PermissionDenied
+    if fmt not in PortfolioExport.Format.values:
+        raise ValidationError({"format": _("Unknown export format.")})
+    from .tasks import build_portfolio_export
+
+    with transaction.atomic():
+        export = PortfolioExport.objects.create(requested_by=user, format=fmt)
+        transaction.on_commit(lambda: build_portfolio_export.delay(export.pk))
+    return export
+
+
+def portfolio_export_build(*, export_id: int) -> PortfolioExport:
+    """Build the file of one export. Safe to run twice: a finished export is kept."""
+    from django.core.files.base import ContentFile
+
+    from .exports import render_portfolio
+
+    export = PortfolioExport.objects.select_related("requested_by").get(pk=export_id)
+    if export.status == ExportStatus.DONE:
+        return export
+    export.status = ExportStatus.RUNNING
+    export.save(update_fields=["status"])
+    try:
+        content, count = render_portfolio(export.requested_by, export.format)
+    except Exception as exc:
+        export.status = ExportStatus.FAILED
+        export.error = exc.__class__.__name__
+        export.finished_at = timezone.now()
+        export.save(update_fields=["status", "error", "finished_at"])
+        raise
+    extension = "xml" if export.format == PortfolioExport.Format.IATI else export.format
+    export.file.save(f"portfolio-{export.pk}.{extension}", ContentFile(content), save=False)
+    export.project_count = count
+    export.status = ExportStatus.DONE
+    export.finished_at = timezone.now()
+    export.save()
+    return export

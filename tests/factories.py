@@ -1,0 +1,150 @@
+import datetime
+from decimal import Decimal
+
+import factory
+from factory.django import DjangoModelFactory
+
+from accounts.models import User
+from ctportal.access import Role
+from projects import models as pm
+
+
+class CountryFactory(DjangoModelFactory):
+    class Meta:
+        model = pm.Country
+        django_get_or_create = ("code",)
+
+    code = factory.Iterator(["EG", "LB", "JO", "IQ", "SY", "BH", "YE", "MA", "TN", "LY"])
+    name_en = factory.LazyAttribute(lambda o: f"Country {o.code}")
+    name_ar = factory.LazyAttribute(lambda o: f"بلد {o.code}")
+    name_fr = factory.LazyAttribute(lambda o: f"Pays {o.code}")
+    region = pm.Region.MASHREQ
+
+
+class OrganisationFactory(DjangoModelFactory):
+    class Meta:
+        model = pm.Organisation
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    acronym = factory.Sequence(lambda n: f"ORG{n}")
+    kind = pm.OrganisationKind.NGO
+    iati_identifier = factory.Sequence(lambda n: f"XM-TEST-{n}")
+
+
+class DonorFactory(OrganisationFactory):
+    kind = pm.OrganisationKind.DONOR_GOVERNMENT
+
+
+class ProjectFactory(DjangoModelFactory):
+    class Meta:
+        model = pm.Project
+
+    code = factory.Sequence(lambda n: f"CT.{n:04d}")
+    iati_identifier = factory.LazyAttribute(lambda o: f"XM-DAC-47066-{o.code}")
+    title = factory.Sequence(lambda n: f"Counter-trafficking project {n}")
+    description = "Capacity building of criminal justice practitioners."
+    planned_start = datetime.date(2020, 1, 1)
+    planned_end = datetime.date(2022, 12, 31)
+    budget = Decimal("1000000.00")
+    currency = "USD"
+    reporting_organisation = factory.SubFactory(OrganisationFactory, kind=pm.OrganisationKind.IGO)
+
+
+class FundingFactory(DjangoModelFactory):
+    class Meta:
+        model = pm.Funding
+
+    project = factory.SubFactory(ProjectFactory)
+    donor = factory.SubFactory(DonorFactory)
+    amount = Decimal("250000.00")
+    currency = "USD"
+
+
+class RecipientCountryFactory(DjangoModelFactory):
+    class Meta:
+        model = pm.RecipientCountry
+
+    project = factory.SubFactory(ProjectFactory)
+    country = factory.SubFactory(CountryFactory)
+    percentage = Decimal("100")
+
+
+class ParticipatingOrganisationFactory(DjangoModelFactory):
+    class Meta:
+        model = pm.ParticipatingOrganisation
+
+    project = factory.SubFactory(ProjectFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = pm.OrganisationRole.IMPLEMENTING
+
+
+class TransactionFactory(DjangoModelFactory):
+    class Meta:
+        model = pm.Transaction
+
+    project = factory.SubFactory(ProjectFactory)
+    kind = pm.TransactionKind.EXPENDITURE
+    date = datetime.date(2021, 6, 30)
+    value = Decimal("1000.00")
+    currency = "USD"
+
+
+class ResultFactory(DjangoModelFactory):
+    class Meta:
+        model = pm.Result
+
+    project = factory.SubFactory(ProjectFactory)
+    title = factory.Sequence(lambda n: f"Result {n}")
+
+
+class IndicatorFactory(DjangoModelFactory):
+    class Meta:
+        model = pm.Indicator
+
+    result = factory.SubFactory(ResultFactory)
+    title = "Number of officials trained"
+    unit = "officials"
+    baseline_year = 2020
+    baseline_value = Decimal("0")
+
+
+class IndicatorPeriodFactory(DjangoModelFactory):
+    class Meta:
+        model = pm.IndicatorPeriod
+
+    indicator = factory.SubFactory(IndicatorFactory)
+    period_start = datetime.date(2021, 1, 1)
+    period_end = datetime.date(2021, 12, 31)
+    target = Decimal("100")
+    actual = Decimal("80")
+
+
+class DocumentFactory(DjangoModelFactory):
+    class Meta:
+        model = pm.Document
+
+    project = factory.SubFactory(ProjectFactory)
+    title = "Final report"
+    category = pm.DocumentCategory.RESULTS
+    url = "https://example.org/report.pdf"
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    password = factory.django.Password("correct horse battery staple")
+    role = Role.PROGRAMME_OFFICER
+
+    @factory.post_generation
+    def countries(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.countries.set(extracted)
+
+    @factory.post_generation
+    def projects(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.projects.set(extracted)
