@@ -106,4 +106,3 @@ def can_edit_results(user, project) -> bool:
     from projects.models import Project
 
     return scope_projects(Project.objects.filter(pk=project.pk), user).exists()
-

@@ -18,8 +18,10 @@ class StaleVersion(Exception):
     def __init__(self, current_version: int):
         self.current_version = current_version
         super().__init__(
-            _("This record was changed by someone else while you were editing it. "
-              "Reload it to see their changes, then apply yours again.")
+            _(
+                "This record was changed by someone else while you were editing it. "
+                "Reload it to see their changes, then apply yours again."
+            )
         )
 
 
@@ -50,5 +52,7 @@ def prefix_errors(error: ValidationError, prefix: str, index: int | None = None)
     """Re-key a child record's field errors so forms and API can place them."""
     key = prefix if index is None else f"{prefix}[{index}]"
     if hasattr(error, "error_dict"):
-        return ValidationError({f"{key}.{field}": msgs for field, msgs in error.message_dict.items()})
+        return ValidationError(
+            {f"{key}.{field}": msgs for field, msgs in error.message_dict.items()}
+        )
     return ValidationError({key: error.messages})

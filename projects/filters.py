@@ -21,21 +21,29 @@ from .models import (
 class ProjectFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     country = django_filters.ModelChoiceFilter(
-        label=_("Country"), queryset=Country.objects.all(), to_field_name="code",
-        field_name="recipient_countries__country", distinct=True,
+        label=_("Country"),
+        queryset=Country.objects.all(),
+        to_field_name="code",
+        field_name="recipient_countries__country",
+        distinct=True,
     )
     donor = django_filters.ModelChoiceFilter(
         label=_("Donor"),
         queryset=Organisation.objects.filter(fundings__isnull=False).distinct(),
-        field_name="fundings__donor", distinct=True,
+        field_name="fundings__donor",
+        distinct=True,
     )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ProjectStatus.choices)
     theme = django_filters.ModelChoiceFilter(
-        label=_("Thematic area"), queryset=ThematicArea.objects.all(), to_field_name="code",
-        field_name="thematic_areas", distinct=True,
+        label=_("Thematic area"),
+        queryset=ThematicArea.objects.all(),
+        to_field_name="code",
+        field_name="thematic_areas",
+        distinct=True,
     )
-    year = django_filters.NumberFilter(label=_("Active in year"), method="active_in_year",
-                                       min_value=1990, max_value=2100)
+    year = django_filters.NumberFilter(
+        label=_("Active in year"), method="active_in_year", min_value=1990, max_value=2100
+    )
 
     class Meta:
         model = Project
@@ -46,15 +54,16 @@ class ProjectFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            Q(title__icontains=value) | Q(code__icontains=value)
-            | Q(description__icontains=value) | Q(iati_identifier__icontains=value)
+            Q(title__icontains=value)
+            | Q(code__icontains=value)
+            | Q(description__icontains=value)
+            | Q(iati_identifier__icontains=value)
         )
 
     def active_in_year(self, queryset, name, value):
         year = int(value)
         return queryset.filter(planned_start__year__lte=year).filter(
-            Q(actual_end__year__gte=year)
-            | Q(actual_end__isnull=True, planned_end__year__gte=year)
+            Q(actual_end__year__gte=year) | Q(actual_end__isnull=True, planned_end__year__gte=year)
         )
 
 

@@ -25,7 +25,9 @@ MONEY = {"max_digits": 16, "decimal_places": 2}
 
 def validate_currency(value: str) -> None:
     if not value or pycountry.currencies.get(alpha_3=value.upper()) is None:
-        raise ValidationError(_("“%(code)s” is not an ISO 4217 currency code."), params={"code": value})
+        raise ValidationError(
+            _("“%(code)s” is not an ISO 4217 currency code."), params={"code": value}
+        )
 
 
 def currency_field(**kwargs) -> models.CharField:
@@ -102,11 +104,17 @@ class Organisation(models.Model):
     acronym = models.CharField(_("acronym"), max_length=32, blank=True)
     kind = models.CharField(_("kind"), max_length=32, choices=OrganisationKind.choices)
     country = models.ForeignKey(
-        Country, verbose_name=_("country"), on_delete=models.PROTECT, null=True, blank=True,
+        Country,
+        verbose_name=_("country"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="organisations",
     )
     iati_identifier = models.CharField(
-        _("IATI organisation identifier"), max_length=64, blank=True,
+        _("IATI organisation identifier"),
+        max_length=64,
+        blank=True,
         help_text=_("For example XM-DAC-47066 or GB-GOV-1."),
     )
     history = HistoricalRecords()
@@ -170,7 +178,9 @@ class Project(models.Model):
     )
     currency = currency_field()
     reporting_organisation = models.ForeignKey(
-        Organisation, verbose_name=_("reporting organisation"), on_delete=models.PROTECT,
+        Organisation,
+        verbose_name=_("reporting organisation"),
+        on_delete=models.PROTECT,
         related_name="reported_projects",
     )
     target_groups = models.TextField(_("target groups"), blank=True, help_text=_("One per line."))
@@ -233,7 +243,10 @@ class Funding(models.Model):
         Organisation, verbose_name=_("donor"), on_delete=models.PROTECT, related_name="fundings"
     )
     amount = models.DecimalField(
-        _("amount"), **MONEY, null=True, blank=True,
+        _("amount"),
+        **MONEY,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0"))],
         help_text=_("Leave empty when the donor's contribution is not known."),
     )
@@ -280,7 +293,9 @@ class ParticipatingOrganisation(models.Model):
         Project, on_delete=models.CASCADE, related_name="participating_organisations"
     )
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT,
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
         related_name="participations",
     )
     role = models.PositiveSmallIntegerField(_("IATI role"), choices=OrganisationRole.choices)
@@ -303,12 +318,16 @@ class ParticipatingOrganisation(models.Model):
 
 
 class RecipientCountry(models.Model):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="recipient_countries")
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="recipient_countries"
+    )
     country = models.ForeignKey(
         Country, verbose_name=_("country"), on_delete=models.PROTECT, related_name="recipients"
     )
     percentage = models.DecimalField(
-        _("percentage"), max_digits=5, decimal_places=2,
+        _("percentage"),
+        max_digits=5,
+        decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
     )
     history = HistoricalRecords()
@@ -348,17 +367,23 @@ class Transaction(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="transactions")
     kind = models.PositiveSmallIntegerField(_("type"), choices=TransactionKind.choices)
     date = models.DateField(_("date"))
-    value = models.DecimalField(
-        _("value"), **MONEY, validators=[MinValueValidator(Decimal("0"))]
-    )
+    value = models.DecimalField(_("value"), **MONEY, validators=[MinValueValidator(Decimal("0"))])
     currency = currency_field()
     provider = models.ForeignKey(
-        Organisation, verbose_name=_("provider"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="provided_transactions",
+        Organisation,
+        verbose_name=_("provider"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="provided_transactions",
     )
     receiver = models.ForeignKey(
-        Organisation, verbose_name=_("receiver"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="received_transactions",
+        Organisation,
+        verbose_name=_("receiver"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="received_transactions",
     )
     description = models.CharField(_("description"), max_length=255, blank=True)
     history = HistoricalRecords()
@@ -371,7 +396,9 @@ class Transaction(models.Model):
         verbose_name_plural = _("transactions")
         indexes = [models.Index(fields=["project", "kind", "date"])]
         constraints = [
-            models.CheckConstraint(condition=models.Q(value__gte=0), name="transaction_value_not_negative")
+            models.CheckConstraint(
+                condition=models.Q(value__gte=0), name="transaction_value_not_negative"
+            )
         ]
 
     def __str__(self) -> str:
@@ -421,7 +448,9 @@ class Indicator(models.Model):
     measure = models.PositiveSmallIntegerField(
         _("measure"), choices=IndicatorMeasure.choices, default=IndicatorMeasure.UNIT
     )
-    unit = models.CharField(_("unit"), max_length=64, blank=True, help_text=_("e.g. officials trained"))
+    unit = models.CharField(
+        _("unit"), max_length=64, blank=True, help_text=_("e.g. officials trained")
+    )
     ascending = models.BooleanField(_("higher is better"), default=True)
     baseline_year = models.PositiveSmallIntegerField(_("baseline year"), null=True, blank=True)
     baseline_value = models.DecimalField(
@@ -445,8 +474,12 @@ class IndicatorPeriod(models.Model):
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="periods")
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
-    target = models.DecimalField(_("target"), max_digits=16, decimal_places=2, null=True, blank=True)
-    actual = models.DecimalField(_("actual"), max_digits=16, decimal_places=2, null=True, blank=True)
+    target = models.DecimalField(
+        _("target"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    actual = models.DecimalField(
+        _("actual"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
     history = HistoricalRecords()
 
     objects = PeriodQuerySet.as_manager()
@@ -485,8 +518,12 @@ class Disaggregation(models.Model):
     country = models.ForeignKey(
         Country, verbose_name=_("country"), on_delete=models.PROTECT, null=True, blank=True
     )
-    target = models.DecimalField(_("target"), max_digits=16, decimal_places=2, null=True, blank=True)
-    actual = models.DecimalField(_("actual"), max_digits=16, decimal_places=2, null=True, blank=True)
+    target = models.DecimalField(
+        _("target"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    actual = models.DecimalField(
+        _("actual"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
     history = HistoricalRecords()
 
     objects = DisaggregationQuerySet.as_manager()
@@ -522,7 +559,9 @@ class Document(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="documents")
     title = models.CharField(_("title"), max_length=255)
     category = models.CharField(_("category"), max_length=3, choices=DocumentCategory.choices)
-    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="en")
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
     file = models.FileField(_("file"), upload_to="documents/%Y/", blank=True)
     url = models.URLField(_("link"), blank=True)
     document_date = models.DateField(_("date"), null=True, blank=True)

@@ -30,9 +30,21 @@ from .models import (
 )
 
 PROJECT_FIELDS = (
-    "code", "iati_identifier", "title", "description", "status", "planned_start",
-    "planned_end", "actual_start", "actual_end", "budget", "currency",
-    "reporting_organisation", "target_groups", "objectives", "key_achievements",
+    "code",
+    "iati_identifier",
+    "title",
+    "description",
+    "status",
+    "planned_start",
+    "planned_end",
+    "actual_start",
+    "actual_end",
+    "budget",
+    "currency",
+    "reporting_organisation",
+    "target_groups",
+    "objectives",
+    "key_achievements",
 )
 
 
@@ -61,8 +73,12 @@ def validate_recipient_countries(countries: list[Mapping[str, Any]]) -> None:
     total = sum((Decimal(row["percentage"]) for row in countries), Decimal("0"))
     if total != Decimal("100"):
         raise ValidationError(
-            {"countries": _("Recipient country percentages add up to %(total)s; they must add up to 100.")
-             % {"total": total.normalize()}}
+            {
+                "countries": _(
+                    "Recipient country percentages add up to %(total)s; they must add up to 100."
+                )
+                % {"total": total.normalize()}
+            }
         )
 
 
@@ -118,7 +134,9 @@ def project_save(
     merged = {f: data.get(f, getattr(project, f, None)) for f in PROJECT_FIELDS if f in data}
     for field, value in merged.items():
         setattr(project, field, value)
-    errors = _validate_dates({f: getattr(project, f) for f in PROJECT_FIELDS if hasattr(project, f)})
+    errors = _validate_dates(
+        {f: getattr(project, f) for f in PROJECT_FIELDS if hasattr(project, f)}
+    )
     if errors:
         raise ValidationError(errors)
     if countries is not None:
@@ -132,15 +150,27 @@ def project_save(
     if thematic_areas is not None:
         project.thematic_areas.set(thematic_areas)
     if fundings is not None:
-        _replace_children(project, user=user, model=Funding, related="fundings",
-                          rows=fundings, prefix="fundings")
+        _replace_children(
+            project, user=user, model=Funding, related="fundings", rows=fundings, prefix="fundings"
+        )
     if countries is not None:
-        _replace_children(project, user=user, model=RecipientCountry,
-                          related="recipient_countries", rows=countries, prefix="countries")
+        _replace_children(
+            project,
+            user=user,
+            model=RecipientCountry,
+            related="recipient_countries",
+            rows=countries,
+            prefix="countries",
+        )
     if participants is not None:
-        _replace_children(project, user=user, model=ParticipatingOrganisation,
-                          related="participating_organisations", rows=participants,
-                          prefix="participants")
+        _replace_children(
+            project,
+            user=user,
+            model=ParticipatingOrganisation,
+            related="participating_organisations",
+            rows=participants,
+            prefix="participants",
+        )
     return project
 
 
@@ -151,8 +181,9 @@ def _require_edit(user, project: Project, *, results: bool = False) -> None:
 
 
 @transaction.atomic
-def transaction_record(*, user, project: Project, data: Mapping[str, Any],
-                       instance: Transaction | None = None) -> Transaction:
+def transaction_record(
+    *, user, project: Project, data: Mapping[str, Any], instance: Transaction | None = None
+) -> Transaction:
     """Record or correct a financial transaction of a project."""
     _require_edit(user, project)
     record = instance or Transaction(project=project)
@@ -168,8 +199,9 @@ def transaction_delete(*, user, record: Transaction) -> None:
 
 
 @transaction.atomic
-def result_save(*, user, project: Project, data: Mapping[str, Any],
-                instance: Result | None = None) -> Result:
+def result_save(
+    *, user, project: Project, data: Mapping[str, Any], instance: Result | None = None
+) -> Result:
     _require_edit(user, project, results=True)
     record = instance or Result(project=project)
     for field, value in data.items():
@@ -178,9 +210,14 @@ def result_save(*, user, project: Project, data: Mapping[str, Any],
 
 
 @transaction.atomic
-def indicator_save(*, user, result: Result, data: Mapping[str, Any],
-                   periods: list[Mapping[str, Any]] | None = None,
-                   instance: Indicator | None = None) -> Indicator:
+def indicator_save(
+    *,
+    user,
+    result: Result,
+    data: Mapping[str, Any],
+    periods: list[Mapping[str, Any]] | None = None,
+    instance: Indicator | None = None,
+) -> Indicator:
     """Save an indicator and, when given, replace its periods (target and actual)."""
     _require_edit(user, result.project, results=True)
     record = instance or Indicator(result=result)

@@ -21,6 +21,5 @@ def scheduled_portfolio_export() -> list[int]:
 
     admins = User.objects.filter(is_active=True, role=Role.ADMINISTRATOR)
     return [
-        portfolio_export_request(user=admin, fmt=PortfolioExport.Format.IATI).pk
-        for admin in admins
+        portfolio_export_request(user=admin, fmt=PortfolioExport.Format.IATI).pk for admin in admins
     ]

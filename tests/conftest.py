@@ -20,8 +20,9 @@ def portfolio(db):
     - p_lb: in Lebanon, funded by donor_b
     - p_both: Egypt 60% / Lebanon 40%, funded by donor_a and donor_b
     """
-    egypt = f.CountryFactory(code="EG", name_en="Egypt", name_ar="مصر", name_fr="Égypte",
-                             region="nile_valley")
+    egypt = f.CountryFactory(
+        code="EG", name_en="Egypt", name_ar="مصر", name_fr="Égypte", region="nile_valley"
+    )
     lebanon = f.CountryFactory(code="LB", name_en="Lebanon", name_ar="لبنان", name_fr="Liban")
     donor_a = f.DonorFactory(name="Donor A")
     donor_b = f.DonorFactory(name="Donor B")
@@ -37,8 +38,13 @@ def portfolio(db):
     f.FundingFactory(project=p_both, donor=donor_a)
     f.FundingFactory(project=p_both, donor=donor_b)
     return {
-        "egypt": egypt, "lebanon": lebanon, "donor_a": donor_a, "donor_b": donor_b,
-        "p_eg": p_eg, "p_lb": p_lb, "p_both": p_both,
+        "egypt": egypt,
+        "lebanon": lebanon,
+        "donor_a": donor_a,
+        "donor_b": donor_b,
+        "p_eg": p_eg,
+        "p_lb": p_lb,
+        "p_both": p_both,
     }
 
 
