@@ -77,7 +77,7 @@ def validate_recipient_countries(countries: list[Mapping[str, Any]]) -> None:
                 "countries": _(
                     "Recipient country percentages add up to %(total)s; they must add up to 100."
                 )
-                % {"total": total.normalize()}
+                % {"total": format(total.normalize(), "f")}
             }
         )
 
@@ -126,17 +126,21 @@ def project_save(
         if not access.can_create_project(user):
             raise PermissionDenied
         project = Project()
-    else:
+    created = project._state.adding
+    if not created:
         if not access.can_edit_project(user, project):
             raise PermissionDenied
         project.version = check_version(Project, project.pk, expected_version)
 
-    merged = {f: data.get(f, getattr(project, f, None)) for f in PROJECT_FIELDS if f in data}
-    for field, value in merged.items():
-        setattr(project, field, value)
-    errors = _validate_dates(
-        {f: getattr(project, f) for f in PROJECT_FIELDS if hasattr(project, f)}
-    )
+    for field in PROJECT_FIELDS:
+        if field in data:
+            setattr(project, field, data[field])
+    # Report every bad field at once: the model's own checks and the date order.
+    errors = _validate_dates({field: getattr(project, field, None) for field in PROJECT_FIELDS})
+    try:
+        project.full_clean()
+    except ValidationError as exc:
+        errors = {**exc.message_dict, **errors}
     if errors:
         raise ValidationError(errors)
     if countries is not None:
@@ -171,6 +175,9 @@ def project_save(
             rows=participants,
             prefix="participants",
         )
+    if created and not access.scope_projects(Project.objects.filter(pk=project.pk), user).exists():
+        # The creator keeps sight of what they created, whatever its countries.
+        user.projects.add(project)
     return project
 
 
