@@ -106,3 +106,19 @@ def can_edit_results(user, project) -> bool:
     from projects.models import Project
 
     return scope_projects(Project.objects.filter(pk=project.pk), user).exists()
+
+
+# Small cells: a count this small could single a person out, so aggregate
+# viewers (donors, analysts) see "<limit+1>" instead of the number.
+SMALL_CELL_LIMIT = {"training": 4, "case": 10}
+AGGREGATE_ONLY = {Role.DONOR, Role.ANALYST}
+
+
+def small_cell_limit(user, kind: str) -> int:
+    """The largest count hidden from this user for data of ``kind`` (0: none hidden)."""
+    return SMALL_CELL_LIMIT[kind] if role_of(user) in AGGREGATE_ONLY else 0
+
+
+def sees_participant_names(user) -> bool:
+    """Names of trained people: programme officers (their scope) and administrators."""
+    return role_of(user) in {Role.PROGRAMME_OFFICER, Role.ADMINISTRATOR}

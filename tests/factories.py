@@ -148,3 +148,46 @@ class UserFactory(DjangoModelFactory):
     def projects(self, create, extracted, **kwargs):
         if create and extracted:
             self.projects.set(extracted)
+
+
+class TrainingSessionFactory(DjangoModelFactory):
+    class Meta:
+        model = "trainings.TrainingSession"
+
+    project = factory.SubFactory(ProjectFactory)
+    title = factory.Sequence(lambda n: f"Victim identification training {n}")
+    kind = "training"
+    host_country = factory.SubFactory(CountryFactory)
+    city = "Cairo"
+    start_date = datetime.date(2021, 3, 1)
+    end_date = datetime.date(2021, 3, 3)
+    status = "held"
+
+
+class PersonFactory(DjangoModelFactory):
+    class Meta:
+        model = "trainings.Person"
+
+    full_name = factory.Sequence(lambda n: f"Participant {n}")
+    sex = "female"
+    institution_type = "police"
+
+
+class AttendanceFactory(DjangoModelFactory):
+    class Meta:
+        model = "trainings.Attendance"
+
+    session = factory.SubFactory(TrainingSessionFactory)
+    person = factory.SubFactory(PersonFactory)
+    pre_score = Decimal("50")
+    post_score = Decimal("75")
+
+
+class ParticipantCountFactory(DjangoModelFactory):
+    class Meta:
+        model = "trainings.ParticipantCount"
+
+    session = factory.SubFactory(TrainingSessionFactory)
+    dimension = "sex"
+    sex = "male"
+    count = 10

@@ -1,0 +1,297 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from projects.models import Sex
+
+from .querysets import (
+    AttendanceQuerySet,
+    ParticipantCountQuerySet,
+    PersonQuerySet,
+    TrainingSessionQuerySet,
+)
+
+
+class SessionKind(models.TextChoices):
+    TRAINING = "training", _("Training")
+    WORKSHOP = "workshop", _("Workshop")
+    STUDY_VISIT = "study_visit", _("Study visit")
+    EXPERT_MEETING = "expert_meeting", _("Regional or expert meeting")
+    TRAINING_OF_TRAINERS = "tot", _("Training of trainers")
+    CONFERENCE = "conference", _("Conference")
+
+
+class SessionStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    HELD = "held", _("Held")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class InstitutionType(models.TextChoices):
+    POLICE = "police", _("Police")
+    PROSECUTION = "prosecution", _("Prosecution")
+    JUDICIARY = "judiciary", _("Judiciary")
+    IMMIGRATION = "immigration", _("Immigration and border")
+    LABOUR = "labour", _("Labour inspection")
+    HEALTH = "health", _("Health")
+    SOCIAL = "social", _("Social services")
+    MINISTRY = "ministry", _("Ministry or government")
+    NGO = "ngo", _("NGO or civil society")
+    INTERNATIONAL = "international", _("International organisation")
+    ACADEMIA = "academia", _("Academia or research")
+    MEDIA = "media", _("Media")
+    OTHER = "other", _("Other")
+
+
+class AgeBand(models.TextChoices):
+    UNDER_25 = "18-24", _("18–24")
+    FROM_25 = "25-34", _("25–34")
+    FROM_35 = "35-44", _("35–44")
+    FROM_45 = "45-54", _("45–54")
+    FROM_55 = "55+", _("55 and over")
+
+
+class Audience(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("audience")
+        verbose_name_plural = _("audiences")
+
+    def __str__(self) -> str:
+        return str(_(self.name))
+
+
+class TrainingSession(models.Model):
+    """A training, workshop, study visit or meeting held under a project."""
+
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("project"),
+        on_delete=models.PROTECT,
+        related_name="training_sessions",
+    )
+    title = models.CharField(_("title"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=32, choices=SessionKind.choices)
+    topics = models.TextField(_("topics or modules"), blank=True, help_text=_("One per line."))
+    audiences = models.ManyToManyField(
+        Audience, verbose_name=_("audiences"), blank=True, related_name="sessions"
+    )
+    host_country = models.ForeignKey(
+        "projects.Country",
+        verbose_name=_("host country"),
+        on_delete=models.PROTECT,
+        related_name="hosted_sessions",
+    )
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    venue = models.CharField(_("venue"), max_length=255, blank=True)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    language = models.CharField(_("language"), max_length=8, default="ar")
+    partners = models.ManyToManyField(
+        "projects.Organisation",
+        verbose_name=_("partner institutions"),
+        blank=True,
+        related_name="partnered_sessions",
+    )
+    facilitators = models.ManyToManyField(
+        "projects.Organisation",
+        verbose_name=_("facilitators"),
+        blank=True,
+        related_name="facilitated_sessions",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=SessionStatus.choices, default=SessionStatus.PLANNED
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    indicators = models.ManyToManyField(
+        "projects.Indicator",
+        verbose_name=_("indicators fed"),
+        blank=True,
+        related_name="training_sessions",
+        help_text=_("Indicators whose actuals count the people trained in this session."),
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(m2m_fields=[audiences])
+
+    objects = TrainingSessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date", "title"]
+        verbose_name = _("training session")
+        verbose_name_plural = _("training sessions")
+        indexes = [models.Index(fields=["project", "start_date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="session_end_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.start_date:%Y-%m-%d})"
+
+
+class Person(models.Model):
+    """One trained person, whatever the number of sessions they attended."""
+
+    full_name = models.CharField(_("name"), max_length=200, blank=True)
+    sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices)
+    age_band = models.CharField(_("age band"), max_length=8, choices=AgeBand.choices, blank=True)
+    institution = models.CharField(_("institution"), max_length=255, blank=True)
+    institution_type = models.CharField(
+        _("institution type"), max_length=16, choices=InstitutionType.choices, blank=True
+    )
+    role = models.CharField(_("role or rank"), max_length=100, blank=True)
+    nationality = models.ForeignKey(
+        "projects.Country",
+        verbose_name=_("nationality"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    country_of_work = models.ForeignKey(
+        "projects.Country",
+        verbose_name=_("country of work"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        indexes = [models.Index(fields=["full_name", "country_of_work"])]
+
+    def __str__(self) -> str:
+        return self.full_name or _("Person #%(pk)s") % {"pk": self.pk}
+
+
+SCORE = [MinValueValidator(0), MaxValueValidator(100)]
+
+
+class Attendance(models.Model):
+    session = models.ForeignKey(
+        TrainingSession, on_delete=models.CASCADE, related_name="attendances"
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="attendances")
+    attended = models.BooleanField(_("attended"), default=True)
+    pre_score = models.DecimalField(
+        _("pre-test score"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=SCORE,
+    )
+    post_score = models.DecimalField(
+        _("post-test score"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=SCORE,
+    )
+    history = HistoricalRecords()
+
+    objects = AttendanceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendances")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "person"], name="attendance_once"),
+            models.CheckConstraint(
+                condition=(models.Q(pre_score__gte=0) & models.Q(pre_score__lte=100))
+                | models.Q(pre_score__isnull=True),
+                name="attendance_pre_score_range",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(post_score__gte=0) & models.Q(post_score__lte=100))
+                | models.Q(post_score__isnull=True),
+                name="attendance_post_score_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} @ {self.session}"
+
+
+class CountDimension(models.TextChoices):
+    SEX = "sex", _("Sex")
+    INSTITUTION_TYPE = "institution_type", _("Institution type")
+    COUNTRY = "country", _("Country")
+
+
+class ParticipantCount(models.Model):
+    """Participants of a session known only as totals, broken down by one dimension.
+
+    The session's total is the sum of its breakdown by sex; other breakdowns,
+    when given, must add up to the same total.
+    """
+
+    session = models.ForeignKey(
+        TrainingSession, on_delete=models.CASCADE, related_name="participant_counts"
+    )
+    dimension = models.CharField(_("dimension"), max_length=20, choices=CountDimension.choices)
+    sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices, blank=True)
+    institution_type = models.CharField(
+        _("institution type"), max_length=16, choices=InstitutionType.choices, blank=True
+    )
+    country = models.ForeignKey(
+        "projects.Country",
+        verbose_name=_("country"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    count = models.PositiveIntegerField(_("count"))
+    history = HistoricalRecords()
+
+    objects = ParticipantCountQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("participant count")
+        verbose_name_plural = _("participant counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "dimension", "sex", "institution_type", "country"],
+                name="participant_count_unique",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(dimension="sex", institution_type="", country__isnull=True)
+                    & ~models.Q(sex="")
+                )
+                | (
+                    models.Q(dimension="institution_type", sex="", country__isnull=True)
+                    & ~models.Q(institution_type="")
+                )
+                | models.Q(dimension="country", sex="", institution_type="", country__isnull=False),
+                name="participant_count_one_dimension",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        key = self.sex or self.institution_type or self.country
+        return f"{self.session}: {key} = {self.count}"
