@@ -295,3 +295,45 @@ class ParticipantCount(models.Model):
     def __str__(self) -> str:
         key = self.sex or self.institution_type or self.country
         return f"{self.session}: {key} = {self.count}"
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    VALIDATING = "validating", _("Checking rows")
+    WRITING = "writing", _("Saving")
+    DONE = "done", _("Imported")
+    REJECTED = "rejected", _("Rejected: nothing saved")
+    FAILED = "failed", _("Failed")
+
+
+class AttendanceImport(models.Model):
+    """An uploaded attendance sheet, checked whole and then written in one transaction."""
+
+    session = models.ForeignKey(TrainingSession, on_delete=models.CASCADE, related_name="imports")
+    uploaded_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="attendance_imports"
+    )
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AttendanceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("attendance import")
+        verbose_name_plural = _("attendance imports")
+
+    def __str__(self) -> str:
+        return f"{self.original_name} → {self.session}"
+
+    @property
+    def progress(self) -> int:
+        return int(self.processed_rows * 100 / self.total_rows) if self.total_rows else 0
