@@ -1,16 +1,21 @@
-"""Conventions every API endpoint shares: permission, pagination, errors, CSV."""
+"""Conventions every API endpoint shares: permission, pagination, errors, CSV, throttling."""
 
 import csv
 import io
+import re
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, permissions, renderers
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, permissions, renderers, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import AnonRateThrottle
 
 from ctportal import access
+from ctportal.audit import StaleVersion
 
 
 class HasRole(permissions.BasePermission):
@@ -26,6 +31,61 @@ class PortalPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = _("The record was changed since you loaded it.")
+    default_code = "stale_version"
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = _(
+        "Send the version you edited, in an If-Match header (the ETag of the record) "
+        "or as “version” in the body, so that no one else's changes are overwritten."
+    )
+    default_code = "precondition_required"
+
+
+def version_etag(version: int) -> str:
+    """The ETag of a record with a ``version`` counter (see ``ctportal.audit``)."""
+    return f'"{version}"'
+
+
+def expected_version(request) -> int | None:
+    """The version a client says it edited: If-Match, or ``version`` in the body.
+
+    None means "any" (``If-Match: *``). Without either, the write would overwrite
+    blindly, so it is refused with 428; a malformed or contradictory pair with 412.
+    """
+    header = request.headers.get("If-Match")
+    in_body = request.data.get("version") if isinstance(request.data, dict) else None
+    if header is None and in_body is None:
+        raise PreconditionRequired()
+    from_header = None
+    if header is not None and header.strip() != "*":
+        match = re.fullmatch(r'(?:W/)?"?(\d{1,9})"?', header.strip())
+        if match is None:
+            raise PreconditionFailed()
+        from_header = int(match.group(1))
+    if in_body is None:
+        return from_header
+    try:
+        from_body = serializers.IntegerField(min_value=1).run_validation(in_body)
+    except exceptions.ValidationError as exc:
+        raise exceptions.ValidationError({"version": exc.detail}) from exc
+    if from_header is not None and from_body != from_header:
+        raise PreconditionFailed()
+    return from_body
+
+
+# drf-spectacular's Swagger UI page carries one small inline <style>; CSP allows
+# exactly that block (a test recomputes the hash from the served page).
+SWAGGER_UI_STYLE_HASH = "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='"
+
+# Spreadsheets run cells that start with these as formulas.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class CSVRenderer(renderers.BaseRenderer):
@@ -52,7 +112,27 @@ class CSVRenderer(renderers.BaseRenderer):
         writer = csv.DictWriter(out, fieldnames=header, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(flat)
+        self._name_download(renderer_context or {})
         return ("\ufeff" + out.getvalue()).encode(self.charset)
+
+    @staticmethod
+    def _name_download(context: dict) -> None:
+        response, view = context.get("response"), context.get("view")
+        if response is None or response.status_code >= 400:
+            return
+        name = getattr(view, "basename", None) or "export"
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+
+    @staticmethod
+    def _cell(value):
+        if value is None:
+            return ""
+        if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+            try:
+                float(value)
+            except ValueError:
+                return "'" + value
+        return value
 
     def _flatten(self, value, prefix: str = "") -> dict:
         if isinstance(value, dict):
@@ -62,12 +142,54 @@ class CSVRenderer(renderers.BaseRenderer):
             return flat
         if isinstance(value, list):
             if all(not isinstance(item, dict | list) for item in value):
-                return {prefix[:-1]: "; ".join(str(item) for item in value)}
+                return {prefix[:-1]: self._cell("; ".join(str(item) for item in value))}
             flat = {}
             for index, item in enumerate(value):
                 flat.update(self._flatten(item, f"{prefix}{index}."))
             return flat
-        return {prefix[:-1]: "" if value is None else value}
+        return {prefix[:-1]: self._cell(value)}
+
+
+class TokenRateThrottle(AnonRateThrottle):
+    """The anonymous rate, read per request so that changed settings apply at once.
+
+    DRF's obtain_auth_token has no throttle at all; guessing passwords through it
+    must be as slow as through the sign-in page.
+    """
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
+    """Nested serializer errors as flat keys such as ``fundings[1].amount``.
+
+    Services report child errors the same way (``ctportal.audit.prefix_errors``),
+    so a client finds a field under one name whichever layer rejected it.
+    """
+    if isinstance(detail, dict):
+        flat: dict[str, list[str]] = {}
+        for key, item in detail.items():
+            if key in (NON_FIELD_ERRORS, api_settings.NON_FIELD_ERRORS_KEY):
+                # A nested row's own errors belong to the row ("fundings", "fundings[1]").
+                name = prefix or api_settings.NON_FIELD_ERRORS_KEY
+            elif isinstance(key, int):
+                name = f"{prefix}[{key}]"
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
+            for field, messages in flatten_errors(item, name).items():
+                flat.setdefault(field, []).extend(messages)
+        return flat
+    if isinstance(detail, list | tuple):
+        flat = {}
+        for index, item in enumerate(detail):
+            if isinstance(item, dict | list | tuple):
+                if item:
+                    flat.update(flatten_errors(item, f"{prefix}[{index}]"))
+            else:
+                flat.setdefault(prefix or api_settings.NON_FIELD_ERRORS_KEY, []).append(str(item))
+        return flat
+    return {prefix or api_settings.NON_FIELD_ERRORS_KEY: [str(detail)]}
 
 
 def exception_handler(exc, context):
@@ -83,14 +205,16 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, StaleVersion):
+        exc = PreconditionFailed(str(exc))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
     fields = {}
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        fields = detail
-        message = "Some values are not valid; nothing was saved."
+        fields = flatten_errors(detail)
+        message = str(_("Some values are not valid; nothing was saved."))
         code = "invalid"
     else:
         message = str(exc.detail) if hasattr(exc, "detail") else str(exc)

@@ -243,6 +243,31 @@ def indicator_save(
 
 
 @transaction.atomic
+def result_indicator_add(
+    *,
+    user,
+    project: Project,
+    result: Result | None,
+    result_data: Mapping[str, Any] | None,
+    indicator_data: Mapping[str, Any],
+    periods: list[Mapping[str, Any]],
+) -> Indicator:
+    """Add an indicator with its periods to a result of the project, or to a new result.
+
+    All or nothing: a new result is not kept when its indicator is invalid.
+    Errors of the new result are keyed ``result.<field>``.
+    """
+    if result is None:
+        try:
+            result = result_save(user=user, project=project, data=result_data or {})
+        except ValidationError as exc:
+            raise prefix_errors(exc, "result") from exc
+    elif result.project_id != project.pk:
+        raise ValidationError({"result": _("This result belongs to another project.")})
+    return indicator_save(user=user, result=result, data=indicator_data, periods=periods)
+
+
+@transaction.atomic
 def document_add(*, user, project: Project, data: Mapping[str, Any]) -> Document:
     _require_edit(user, project)
     document = Document(project=project, **data)

@@ -1,9 +1,19 @@
 from django.urls import path
 
-from . import views
+from . import export_views, views
 
 app_name = "projects"
 
 urlpatterns = [
     path("", views.project_list, name="list"),
+    path("new/", views.project_create, name="create"),
+    path("dashboard/", views.portfolio_dashboard, name="portfolio_dashboard"),
+    path("<int:pk>/", views.project_detail, name="detail"),
+    path("<int:pk>/edit/", views.project_edit, name="edit"),
+    path("<int:pk>/dashboard/", views.project_dashboard, name="dashboard"),
+    path("<int:pk>/results/", views.project_results, name="results"),
+    path("<int:pk>/iati.xml", export_views.project_iati, name="iati"),
+    path("iati.xml", export_views.portfolio_iati, name="portfolio_iati"),
+    path("exports/", export_views.exports, name="exports"),
+    path("exports/<int:pk>/download/", export_views.export_download, name="export_download"),
 ]

@@ -213,6 +213,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema is for people with a role, like every other page.
+    "SERVE_PERMISSIONS": ["ctportal.api.HasRole"],
+    # Several models have a "kind"; name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "projects.models.OrganisationKind",
+        "TransactionKindEnum": "projects.models.TransactionKind",
+        "ResultKindEnum": "projects.models.ResultKind",
+    },
 }
 
 # Content Security Policy: nothing from outside, no inline script.
@@ -240,3 +248,5 @@ LOGGING = {
 }
 
 EXPORTS_DIR = "exports"
+# Absolute address of the portal, for links in files built outside a request (IATI exports).
+PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")

@@ -10,7 +10,7 @@ try:
     SECRET_KEY = env("SECRET_KEY")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 except ImproperlyConfigured as exc:
-    raise ImproperlyConfigured(f"Production settings need {exc}") from exc
+    raise ImproperlyConfigured(f"Production settings: {exc}.") from exc
 if not ALLOWED_HOSTS or len(SECRET_KEY) < 50 or SECRET_KEY.startswith("embedded-"):
     raise ImproperlyConfigured(
         "Production needs ALLOWED_HOSTS and a SECRET_KEY of 50 characters or more."

@@ -16,3 +16,8 @@ REST_FRAMEWORK = {
 }
 if REDIS_URL:
     CACHES["default"]["KEY_PREFIX"] = "ctportal-test"
+
+# Static files come straight from the finders; no collectstatic before tests.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,37 @@
+# The portal's production image: gunicorn for the web, the same image for Celery.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PYTHONPATH=/app \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DJANGO_SETTINGS_MODULE=ctportal.settings.production
+
+WORKDIR /app
+
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gettext \
+    && rm -rf /var/lib/apt/lists/*
+
+# Dependencies first, so a code change does not reinstall them.
+COPY pyproject.toml README.md ./
+RUN pip install .
+
+COPY . .
+
+# Static files and message catalogues are built into the image; the key only
+# satisfies the production settings during the build and is never used again.
+RUN SECRET_KEY=build-time-only-key-not-used-when-the-container-runs-0123456789 \
+    ALLOWED_HOSTS=build.invalid \
+    sh -c 'python manage.py collectstatic --noinput \
+        && if find locale -name "*.po" | grep -q .; then python manage.py compilemessages; fi'
+
+RUN useradd --create-home --uid 10001 ctportal \
+    && mkdir -p /app/var/media \
+    && chown -R ctportal:ctportal /app/var
+USER ctportal
+
+EXPOSE 8000
+CMD ["gunicorn", "ctportal.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-", \
+     "--forwarded-allow-ips", "*"]

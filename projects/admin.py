@@ -1,0 +1,236 @@
+"""Admin of the projects domain: reference data and the portfolio, every change in history.
+
+Lists start from ``visible_to(request.user)`` like every other read, so a
+staff account without the administrator role only reaches its own scope.
+"""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from ctportal import access
+from ctportal.audit import check_version
+
+from .models import (
+    Country,
+    Disaggregation,
+    Document,
+    Funding,
+    Indicator,
+    IndicatorPeriod,
+    Organisation,
+    ParticipatingOrganisation,
+    PortfolioExport,
+    Project,
+    RecipientCountry,
+    Result,
+    ThematicArea,
+    Transaction,
+)
+
+
+def is_administrator(request) -> bool:
+    return access.role_of(request.user) == access.Role.ADMINISTRATOR
+
+
+class ScopedAdmin(SimpleHistoryAdmin):
+    """Administrators manage everything here; other staff need Django permissions."""
+
+    def has_module_permission(self, request):
+        return is_administrator(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return is_administrator(request) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return is_administrator(request) or super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return is_administrator(request) or super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_administrator(request) or super().has_delete_permission(request, obj)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if hasattr(queryset, "visible_to"):
+            return queryset.visible_to(request.user)
+        return queryset
+
+
+@admin.register(Country)
+class CountryAdmin(ScopedAdmin):
+    list_display = ["code", "name_en", "name_ar", "name_fr", "region"]
+    list_filter = ["region"]
+    search_fields = ["code", "name_en", "name_ar", "name_fr"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(ScopedAdmin):
+    list_display = ["name", "acronym", "kind", "country", "iati_identifier"]
+    list_filter = ["kind", "country__region"]
+    search_fields = ["name", "acronym", "iati_identifier"]
+    autocomplete_fields = ["country"]
+
+
+@admin.register(ThematicArea)
+class ThematicAreaAdmin(ScopedAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+class FundingInline(admin.TabularInline):
+    model = Funding
+    extra = 0
+    autocomplete_fields = ["donor"]
+
+
+class RecipientCountryInline(admin.TabularInline):
+    model = RecipientCountry
+    extra = 0
+    autocomplete_fields = ["country"]
+
+
+class ParticipatingOrganisationInline(admin.TabularInline):
+    model = ParticipatingOrganisation
+    extra = 0
+    autocomplete_fields = ["organisation"]
+
+
+class DocumentInline(admin.TabularInline):
+    model = Document
+    extra = 0
+
+
+@admin.register(Project)
+class ProjectAdmin(ScopedAdmin):
+    list_display = ["code", "title", "status", "planned_start", "planned_end", "budget", "currency"]
+    list_filter = ["status", "thematic_areas", "currency", "recipient_countries__country"]
+    search_fields = ["code", "title", "iati_identifier", "description"]
+    date_hierarchy = "planned_start"
+    autocomplete_fields = ["reporting_organisation"]
+    filter_horizontal = ["thematic_areas"]
+    readonly_fields = ["version", "created_at", "updated_at"]
+    inlines = [
+        FundingInline,
+        RecipientCountryInline,
+        ParticipatingOrganisationInline,
+        DocumentInline,
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("reporting_organisation")
+
+    def save_model(self, request, obj, form, change):
+        # A change here must also outdate forms opened on the portal pages.
+        if change:
+            obj.version = check_version(Project, obj.pk, None)
+        super().save_model(request, obj, form, change)
+
+
+class ProjectChildAdmin(ScopedAdmin):
+    list_select_related = ["project"]
+    autocomplete_fields = ["project"]
+    search_fields = ["project__code", "project__title"]
+
+
+@admin.register(Funding)
+class FundingAdmin(ProjectChildAdmin):
+    list_display = ["project", "donor", "amount", "currency"]
+    list_filter = ["currency", "donor"]
+    list_select_related = ["project", "donor"]
+    autocomplete_fields = ["project", "donor"]
+
+
+@admin.register(RecipientCountry)
+class RecipientCountryAdmin(ProjectChildAdmin):
+    list_display = ["project", "country", "percentage"]
+    list_filter = ["country"]
+    list_select_related = ["project", "country"]
+    autocomplete_fields = ["project", "country"]
+
+
+@admin.register(ParticipatingOrganisation)
+class ParticipatingOrganisationAdmin(ProjectChildAdmin):
+    list_display = ["project", "organisation", "role"]
+    list_filter = ["role"]
+    list_select_related = ["project", "organisation"]
+    autocomplete_fields = ["project", "organisation"]
+
+
+@admin.register(Transaction)
+class TransactionAdmin(ProjectChildAdmin):
+    list_display = ["date", "project", "kind", "value", "currency", "provider", "receiver"]
+    list_filter = ["kind", "currency"]
+    date_hierarchy = "date"
+    list_select_related = ["project", "provider", "receiver"]
+    autocomplete_fields = ["project", "provider", "receiver"]
+    search_fields = ["project__code", "description"]
+
+
+class IndicatorInline(admin.TabularInline):
+    model = Indicator
+    extra = 0
+    fields = ["title", "measure", "unit", "baseline_year", "baseline_value", "order"]
+
+
+@admin.register(Result)
+class ResultAdmin(ProjectChildAdmin):
+    list_display = ["title", "project", "kind", "order"]
+    list_filter = ["kind"]
+    search_fields = ["title", "project__code"]
+    inlines = [IndicatorInline]
+
+
+class IndicatorPeriodInline(admin.TabularInline):
+    model = IndicatorPeriod
+    extra = 0
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(ScopedAdmin):
+    list_display = ["title", "result", "measure", "unit", "baseline_value"]
+    list_filter = ["measure"]
+    list_select_related = ["result__project"]
+    search_fields = ["title", "result__title", "result__project__code"]
+    autocomplete_fields = ["result"]
+    inlines = [IndicatorPeriodInline]
+
+
+class DisaggregationInline(admin.TabularInline):
+    model = Disaggregation
+    extra = 0
+    autocomplete_fields = ["country"]
+
+
+@admin.register(IndicatorPeriod)
+class IndicatorPeriodAdmin(ScopedAdmin):
+    list_display = ["indicator", "period_start", "period_end", "target", "actual"]
+    list_select_related = ["indicator"]
+    search_fields = ["indicator__title"]
+    autocomplete_fields = ["indicator"]
+    inlines = [DisaggregationInline]
+
+
+@admin.register(Disaggregation)
+class DisaggregationAdmin(ScopedAdmin):
+    list_display = ["period", "sex", "country", "target", "actual"]
+    list_filter = ["sex"]
+    list_select_related = ["period__indicator", "country"]
+    autocomplete_fields = ["period", "country"]
+
+
+@admin.register(Document)
+class DocumentAdmin(ProjectChildAdmin):
+    list_display = ["title", "project", "category", "language", "document_date"]
+    list_filter = ["category", "language"]
+    search_fields = ["title", "project__code"]
+
+
+@admin.register(PortfolioExport)
+class PortfolioExportAdmin(ScopedAdmin):
+    list_display = ["created_at", "requested_by", "format", "status", "project_count"]
+    list_filter = ["format", "status"]
+    readonly_fields = ["requested_by", "format", "status", "file", "project_count", "error"]
+
+    def has_add_permission(self, request):
+        return False

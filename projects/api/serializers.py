@@ -1,0 +1,398 @@
+"""How projects data looks in the API.
+
+Read serializers shape the output. Write serializers only parse and check
+types; the services in ``projects.services`` own every rule about what may be
+saved (ranges, currencies, dates, percentages, duplicates).
+"""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..models import (
+    Country,
+    Document,
+    Funding,
+    Indicator,
+    IndicatorMeasure,
+    IndicatorPeriod,
+    Organisation,
+    OrganisationRole,
+    ParticipatingOrganisation,
+    Project,
+    ProjectStatus,
+    RecipientCountry,
+    Result,
+    ResultKind,
+    ThematicArea,
+    Transaction,
+    TransactionKind,
+)
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+class VisibleRelatedMixin:
+    """A related field that accepts only records the caller may see.
+
+    The queryset is resolved when the value is parsed, from the request in the
+    serializer's context, so nested rows are scoped like top-level fields.
+    """
+
+    def __init__(self, model, **kwargs):
+        self.model = model
+        super().__init__(queryset=model.objects.none(), **kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return self.model.objects.visible_to(getattr(request, "user", None))
+
+
+class VisiblePrimaryKeyField(VisibleRelatedMixin, serializers.PrimaryKeyRelatedField):
+    pass
+
+
+class VisibleSlugField(VisibleRelatedMixin, serializers.SlugRelatedField):
+    pass
+
+
+# Reads ----------------------------------------------------------------------
+
+
+class CountrySerializer(serializers.ModelSerializer):
+    code = serializers.CharField()
+    name = serializers.CharField(read_only=True)
+    region_label = serializers.CharField(source="get_region_display", read_only=True)
+
+    class Meta:
+        model = Country
+        fields = ["code", "name", "name_en", "name_ar", "name_fr", "region", "region_label"]
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    country = serializers.CharField(source="country.code", default=None, read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    iati_type = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "id",
+            "name",
+            "acronym",
+            "kind",
+            "kind_label",
+            "country",
+            "iati_identifier",
+            "iati_type",
+        ]
+
+
+class OrganisationRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["id", "name", "acronym"]
+
+
+class ThematicAreaSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="__str__", read_only=True)
+
+    class Meta:
+        model = ThematicArea
+        fields = ["code", "name"]
+
+
+class FundingSerializer(serializers.ModelSerializer):
+    donor = OrganisationRefSerializer(read_only=True)
+    share = serializers.DecimalField(
+        max_digits=5, decimal_places=1, read_only=True, help_text="Percent of the project budget."
+    )
+
+    class Meta:
+        model = Funding
+        fields = ["donor", "amount", "currency", "share"]
+
+
+class RecipientCountrySerializer(serializers.ModelSerializer):
+    country = serializers.CharField(source="country.code", read_only=True)
+    name = serializers.CharField(source="country.name", read_only=True)
+
+    class Meta:
+        model = RecipientCountry
+        fields = ["country", "name", "percentage"]
+
+
+class ParticipationSerializer(serializers.ModelSerializer):
+    organisation = OrganisationRefSerializer(read_only=True)
+    role_label = serializers.CharField(source="get_role_display", read_only=True)
+
+    class Meta:
+        model = ParticipatingOrganisation
+        fields = ["organisation", "role", "role_label"]
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    reporting_organisation = OrganisationRefSerializer(read_only=True)
+    thematic_areas = ThematicAreaSerializer(many=True, read_only=True)
+    fundings = FundingSerializer(many=True, read_only=True)
+    countries = RecipientCountrySerializer(many=True, read_only=True, source="recipient_countries")
+    participating_organisations = ParticipationSerializer(many=True, read_only=True)
+    spent = serializers.SerializerMethodField(
+        help_text="Disbursements and expenditure recorded in the project's currency."
+    )
+    target_groups = serializers.ListField(source="target_group_list", read_only=True)
+    objectives = serializers.ListField(source="objective_list", read_only=True)
+    key_achievements = serializers.ListField(source="achievement_list", read_only=True)
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "code",
+            "iati_identifier",
+            "title",
+            "description",
+            "status",
+            "status_label",
+            "planned_start",
+            "planned_end",
+            "actual_start",
+            "actual_end",
+            "budget",
+            "currency",
+            "spent",
+            "reporting_organisation",
+            "thematic_areas",
+            "fundings",
+            "countries",
+            "participating_organisations",
+            "target_groups",
+            "objectives",
+            "key_achievements",
+            "version",
+            "updated_at",
+        ]
+
+    @extend_schema_field(serializers.DecimalField(**MONEY))
+    def get_spent(self, project) -> str:
+        return f"{getattr(project, 'spent', None) or 0:.2f}"
+
+
+class TransactionSerializer(serializers.ModelSerializer):
+    project = serializers.CharField(source="project.code", read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    provider = OrganisationRefSerializer(read_only=True)
+    receiver = OrganisationRefSerializer(read_only=True)
+
+    class Meta:
+        model = Transaction
+        fields = [
+            "id",
+            "project",
+            "kind",
+            "kind_label",
+            "date",
+            "value",
+            "currency",
+            "provider",
+            "receiver",
+            "description",
+        ]
+
+
+class DisaggregationSerializer(serializers.Serializer):
+    sex = serializers.CharField()
+    country = serializers.CharField(source="country.code", default=None)
+    target = serializers.DecimalField(**MONEY, allow_null=True)
+    actual = serializers.DecimalField(**MONEY, allow_null=True)
+
+
+class PeriodSerializer(serializers.ModelSerializer):
+    disaggregations = DisaggregationSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = IndicatorPeriod
+        fields = ["period_start", "period_end", "target", "actual", "disaggregations"]
+
+
+class ResultSerializer(serializers.ModelSerializer):
+    project = serializers.CharField(source="project.code", read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = Result
+        fields = ["id", "project", "kind", "kind_label", "title", "description", "order"]
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    project = serializers.CharField(source="result.project.code", read_only=True)
+    result = serializers.IntegerField(source="result_id", read_only=True)
+    result_title = serializers.CharField(source="result.title", read_only=True)
+    measure_label = serializers.CharField(source="get_measure_display", read_only=True)
+    periods = PeriodSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "id",
+            "project",
+            "result",
+            "result_title",
+            "title",
+            "measure",
+            "measure_label",
+            "unit",
+            "ascending",
+            "baseline_year",
+            "baseline_value",
+            "order",
+            "periods",
+        ]
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    project = serializers.CharField(source="project.code", read_only=True)
+    category_label = serializers.CharField(source="get_category_display", read_only=True)
+    file = serializers.FileField(read_only=True, use_url=True)
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "project",
+            "title",
+            "category",
+            "category_label",
+            "language",
+            "file",
+            "url",
+            "document_date",
+        ]
+
+
+# Writes ---------------------------------------------------------------------
+
+
+class FundingInputSerializer(serializers.Serializer):
+    donor = VisiblePrimaryKeyField(Organisation)
+    amount = serializers.DecimalField(**MONEY, required=False, allow_null=True)
+    currency = serializers.CharField(required=False)
+
+
+class RecipientCountryInputSerializer(serializers.Serializer):
+    country = VisibleSlugField(Country, slug_field="code")
+    percentage = serializers.DecimalField(max_digits=5, decimal_places=2)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and isinstance(data.get("country"), str):
+            data = {**data, "country": data["country"].upper()}
+        return super().to_internal_value(data)
+
+
+class ParticipationInputSerializer(serializers.Serializer):
+    organisation = VisiblePrimaryKeyField(Organisation)
+    role = serializers.ChoiceField(choices=OrganisationRole.choices)
+
+
+class RowsField(serializers.Field):
+    """A list of complete rows, even inside a PATCH.
+
+    A nested serializer inherits ``partial`` from its root, which would let a
+    PATCH send half a row; a list given here replaces the stored rows, so each
+    row must be whole.
+    """
+
+    row_serializer: type[serializers.Serializer]
+
+    def to_internal_value(self, data):
+        rows = self.row_serializer(data=data, many=True, context=self.context)
+        if not rows.is_valid():
+            raise serializers.ValidationError(rows.errors)
+        return rows.validated_data
+
+    def to_representation(self, value):
+        return self.row_serializer(value, many=True, context=self.context).data
+
+
+@extend_schema_field(FundingInputSerializer(many=True))
+class FundingRows(RowsField):
+    row_serializer = FundingInputSerializer
+
+
+@extend_schema_field(RecipientCountryInputSerializer(many=True))
+class RecipientCountryRows(RowsField):
+    row_serializer = RecipientCountryInputSerializer
+
+
+@extend_schema_field(ParticipationInputSerializer(many=True))
+class ParticipationRows(RowsField):
+    row_serializer = ParticipationInputSerializer
+
+
+class ProjectInputSerializer(serializers.Serializer):
+    """A project with its inline parts; a list given replaces the stored one."""
+
+    code = serializers.CharField()
+    iati_identifier = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField(required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=ProjectStatus.choices, required=False)
+    planned_start = serializers.DateField()
+    planned_end = serializers.DateField()
+    actual_start = serializers.DateField(required=False, allow_null=True)
+    actual_end = serializers.DateField(required=False, allow_null=True)
+    budget = serializers.DecimalField(**MONEY)
+    currency = serializers.CharField(required=False)
+    reporting_organisation = VisiblePrimaryKeyField(Organisation)
+    target_groups = serializers.CharField(required=False, allow_blank=True)
+    objectives = serializers.CharField(required=False, allow_blank=True)
+    key_achievements = serializers.CharField(required=False, allow_blank=True)
+    thematic_areas = serializers.SlugRelatedField(
+        slug_field="code", queryset=ThematicArea.objects.all(), many=True, required=False
+    )
+    fundings = FundingRows(required=False)
+    countries = RecipientCountryRows(required=False)
+    participating_organisations = ParticipationRows(required=False)
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="The version you edited (or send If-Match)."
+    )
+
+
+class TransactionInputSerializer(serializers.Serializer):
+    project = VisibleSlugField(Project, slug_field="code")
+    kind = serializers.ChoiceField(choices=TransactionKind.choices)
+    date = serializers.DateField()
+    value = serializers.DecimalField(**MONEY)
+    currency = serializers.CharField(required=False)
+    provider = VisiblePrimaryKeyField(Organisation, required=False, allow_null=True)
+    receiver = VisiblePrimaryKeyField(Organisation, required=False, allow_null=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
+class ResultInputSerializer(serializers.Serializer):
+    project = VisibleSlugField(Project, slug_field="code")
+    kind = serializers.ChoiceField(choices=ResultKind.choices, required=False)
+    title = serializers.CharField()
+    description = serializers.CharField(required=False, allow_blank=True)
+    order = serializers.IntegerField(required=False, min_value=0, max_value=32767)
+
+
+class PeriodInputSerializer(serializers.Serializer):
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    target = serializers.DecimalField(**MONEY, required=False, allow_null=True)
+    actual = serializers.DecimalField(**MONEY, required=False, allow_null=True)
+
+
+class IndicatorInputSerializer(serializers.Serializer):
+    result = VisiblePrimaryKeyField(Result)
+    title = serializers.CharField()
+    measure = serializers.ChoiceField(choices=IndicatorMeasure.choices, required=False)
+    unit = serializers.CharField(required=False, allow_blank=True)
+    ascending = serializers.BooleanField(required=False)
+    baseline_year = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1900, max_value=2100
+    )
+    baseline_value = serializers.DecimalField(**MONEY, required=False, allow_null=True)
+    order = serializers.IntegerField(required=False, min_value=0, max_value=32767)
+    periods = PeriodInputSerializer(many=True, required=False)

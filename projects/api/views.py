@@ -1,0 +1,386 @@
+"""REST API of the projects domain, under /api/v1/.
+
+Every queryset starts from ``visible_to(request.user)``, so a record outside
+the caller's scope is a 404 here exactly as on the pages. Writes parse the
+body with an input serializer and hand the values to ``projects.services``.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from ctportal import access
+from ctportal.api import TokenRateThrottle, expected_version, version_etag
+
+from .. import services
+from ..filters import (
+    CountryFilter,
+    DocumentFilter,
+    IndicatorFilter,
+    OrganisationFilter,
+    ProjectFilter,
+    TransactionFilter,
+)
+from ..models import (
+    Country,
+    Disaggregation,
+    Document,
+    Indicator,
+    IndicatorPeriod,
+    Organisation,
+    ParticipatingOrganisation,
+    Project,
+    Result,
+    Transaction,
+)
+from . import serializers as s
+
+ERROR_RESPONSES = {
+    400: OpenApiResponse(description="Invalid values; `error.fields` names each field."),
+    403: OpenApiResponse(description="Your role may not change this record."),
+    404: OpenApiResponse(description="No such record within your scope."),
+}
+
+
+class ProjectWritePermission(permissions.BasePermission):
+    """Who may try a write; the service decides again, inside its transaction."""
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return access.can_edit_project(request.user, obj)
+
+
+def _rename_error_keys(exc: DjangoValidationError, names: dict[str, str]) -> DjangoValidationError:
+    """Name a service's field errors after the API's fields."""
+    if not hasattr(exc, "error_dict"):
+        return exc
+    renamed = {}
+    for key, messages in exc.message_dict.items():
+        for old, new in names.items():
+            if key == old or key.startswith((f"{old}.", f"{old}[")):
+                key = new + key[len(old) :]
+        renamed[key] = messages
+    return DjangoValidationError(renamed)
+
+
+# Reference data --------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Countries (ISO 3166-1 code, names in en/ar/fr, region)"),
+    retrieve=extend_schema(summary="One country by ISO code"),
+)
+class CountryViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.CountrySerializer
+    filterset_class = CountryFilter
+    ordering_fields = ["code", "name_en", "name_ar", "name_fr", "region"]
+    lookup_field = "code"
+    lookup_value_regex = "[A-Za-z]{2}"
+
+    def get_queryset(self):
+        return Country.objects.visible_to(self.request.user)
+
+    def get_object(self):
+        self.kwargs[self.lookup_field] = self.kwargs[self.lookup_field].upper()
+        return super().get_object()
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Organisations: donors, agencies, ministries, partners"),
+    retrieve=extend_schema(summary="One organisation"),
+)
+class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.OrganisationSerializer
+    filterset_class = OrganisationFilter
+    ordering_fields = ["name", "acronym", "kind"]
+
+    def get_queryset(self):
+        return Organisation.objects.visible_to(self.request.user).select_related("country")
+
+
+# Projects ----------------------------------------------------------------------
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The ETag of the project as you loaded it (or send `version` in the body).",
+)
+PROJECT_WRITE = {
+    "request": s.ProjectInputSerializer,
+    "responses": {
+        200: s.ProjectSerializer,
+        **ERROR_RESPONSES,
+        412: OpenApiResponse(description="Someone else saved the project since you loaded it."),
+        428: OpenApiResponse(description="No If-Match header and no `version` given."),
+    },
+    "parameters": [IF_MATCH],
+}
+
+
+def _with_parts(projects):
+    """Everything a project row shows, in a fixed number of queries."""
+    return (
+        projects.for_list()
+        .prefetch_related(
+            Prefetch(
+                "participating_organisations",
+                queryset=ParticipatingOrganisation.objects.select_related("organisation"),
+            )
+        )
+        .with_spend()
+        # Meta.ordering does not apply to grouped queries; pages must be stable.
+        .order_by(*Project._meta.ordering)
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Projects in your scope, with funding, countries and spend"),
+    retrieve=extend_schema(summary="One project; the ETag header carries its version"),
+    create=extend_schema(
+        summary="Create a project with its funding, countries and partners",
+        request=s.ProjectInputSerializer,
+        responses={201: s.ProjectSerializer, **ERROR_RESPONSES},
+    ),
+    update=extend_schema(summary="Replace a project's values", **PROJECT_WRITE),
+    partial_update=extend_schema(summary="Change some of a project's values", **PROJECT_WRITE),
+)
+class ProjectViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = s.ProjectSerializer
+    filterset_class = ProjectFilter
+    permission_classes = [*viewsets.GenericViewSet.permission_classes, ProjectWritePermission]
+    ordering_fields = [
+        "code",
+        "title",
+        "status",
+        "planned_start",
+        "planned_end",
+        "actual_start",
+        "actual_end",
+        "budget",
+        "spent",
+        "updated_at",
+    ]
+
+    def get_queryset(self):
+        return _with_parts(Project.objects.visible_to(self.request.user))
+
+    def retrieve(self, request, *args, **kwargs):
+        project = self.get_object()
+        return self._respond(project, reload=False)
+
+    def create(self, request, *args, **kwargs):
+        if not access.can_create_project(request.user):
+            self.permission_denied(request)
+        project = self._save(request, project=None, expected=None)
+        response = self._respond(project, status.HTTP_201_CREATED)
+        response["Location"] = self.reverse_action("detail", args=[project.pk])
+        return response
+
+    def update(self, request, *args, **kwargs):
+        project = self.get_object()
+        expected = expected_version(request)
+        project = self._save(
+            request, project=project, expected=expected, partial=kwargs.get("partial")
+        )
+        return self._respond(project)
+
+    def _save(self, request, *, project, expected, partial=False) -> Project:
+        serializer = s.ProjectInputSerializer(
+            data=request.data, partial=bool(partial), context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        parts = {
+            "thematic_areas": data.pop("thematic_areas", None),
+            "fundings": data.pop("fundings", None),
+            "countries": data.pop("countries", None),
+            "participants": data.pop("participating_organisations", None),
+        }
+        try:
+            return services.project_save(
+                user=request.user,
+                project=project,
+                expected_version=expected,
+                data=data,
+                **parts,
+            )
+        except DjangoValidationError as exc:
+            raise _rename_error_keys(exc, {"participants": "participating_organisations"}) from exc
+
+    def _respond(
+        self, project: Project, code: int = status.HTTP_200_OK, *, reload: bool = True
+    ) -> Response:
+        if reload:
+            # Re-read after a write for the computed spend and the prefetches. A
+            # creator outside the new project's scope (not assigned, none of
+            # their countries) still gets back what they just saved.
+            project = _with_parts(Project.objects.filter(pk=project.pk)).get()
+        response = Response(self.get_serializer(project).data, status=code)
+        response["ETag"] = version_etag(project.version)
+        return response
+
+
+# Children of projects ----------------------------------------------------------
+
+
+class ChildCreateMixin:
+    """POST through a service; the body names a visible parent record.
+
+    Roles that may never write here get their 403 before the body is read, so
+    they see the same answer whatever they send.
+    """
+
+    input_serializer_class: type
+    writer_roles: set = access.PROJECT_EDITORS
+
+    def create(self, request, *args, **kwargs):
+        if access.role_of(request.user) not in self.writer_roles:
+            self.permission_denied(request)
+        serializer = self.input_serializer_class(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        record = self.perform_write(dict(serializer.validated_data))
+        fresh = self.get_queryset().get(pk=record.pk)
+        return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Financial transactions of the projects in your scope"),
+    retrieve=extend_schema(summary="One transaction"),
+    create=extend_schema(
+        summary="Record a commitment, disbursement or expenditure",
+        request=s.TransactionInputSerializer,
+        responses={201: s.TransactionSerializer, **ERROR_RESPONSES},
+    ),
+)
+class TransactionViewSet(ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.TransactionSerializer
+    input_serializer_class = s.TransactionInputSerializer
+    filterset_class = TransactionFilter
+    ordering_fields = ["date", "value", "kind", "currency", "project__code"]
+
+    def get_queryset(self):
+        return Transaction.objects.visible_to(self.request.user).select_related(
+            "project", "provider", "receiver"
+        )
+
+    def perform_write(self, data) -> Transaction:
+        project = data.pop("project")
+        return services.transaction_record(user=self.request.user, project=project, data=data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Results (outputs, outcomes, impact) of projects in your scope"),
+    retrieve=extend_schema(summary="One result"),
+    create=extend_schema(
+        summary="Add a result to a project",
+        request=s.ResultInputSerializer,
+        responses={201: s.ResultSerializer, **ERROR_RESPONSES},
+    ),
+)
+class ResultViewSet(ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.ResultSerializer
+    input_serializer_class = s.ResultInputSerializer
+    filterset_fields = {"project__code": ["exact"], "kind": ["exact"]}
+    ordering_fields = ["order", "title", "kind"]
+
+    def get_queryset(self):
+        return Result.objects.visible_to(self.request.user).select_related("project")
+
+    writer_roles = access.RESULTS_EDITORS
+
+    def perform_write(self, data) -> Result:
+        project = data.pop("project")
+        return services.result_save(user=self.request.user, project=project, data=data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Indicators with their periods (target, actual) and breakdowns"),
+    retrieve=extend_schema(summary="One indicator"),
+    create=extend_schema(
+        summary="Add an indicator with its periods to a result",
+        request=s.IndicatorInputSerializer,
+        responses={201: s.IndicatorSerializer, **ERROR_RESPONSES},
+    ),
+)
+class IndicatorViewSet(ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.IndicatorSerializer
+    input_serializer_class = s.IndicatorInputSerializer
+    filterset_class = IndicatorFilter
+    ordering_fields = ["order", "title", "measure"]
+
+    def get_queryset(self):
+        periods = IndicatorPeriod.objects.prefetch_related(
+            Prefetch("disaggregations", queryset=Disaggregation.objects.select_related("country"))
+        )
+        return (
+            Indicator.objects.visible_to(self.request.user)
+            .select_related("result__project")
+            .prefetch_related(Prefetch("periods", queryset=periods))
+        )
+
+    writer_roles = access.RESULTS_EDITORS
+
+    def perform_write(self, data) -> Indicator:
+        result = data.pop("result")
+        periods = data.pop("periods", None)
+        return services.indicator_save(
+            user=self.request.user, result=result, data=data, periods=periods
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Documents of the projects in your scope"),
+    retrieve=extend_schema(summary="One document"),
+)
+class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.DocumentSerializer
+    filterset_class = DocumentFilter
+    ordering_fields = ["document_date", "title", "category", "language"]
+
+    def get_queryset(self):
+        return Document.objects.visible_to(self.request.user).select_related("project")
+
+
+# Authentication ----------------------------------------------------------------
+
+
+class ObtainTokenView(ObtainAuthToken):
+    """Exchange a username and password for an API token; throttled per address."""
+
+    throttle_classes = [TokenRateThrottle]
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        if not access.has_role(user):
+            # The same answer as a wrong password: an account without a role has no API.
+            raise ValidationError(
+                {"non_field_errors": [_("Unable to log in with provided credentials.")]},
+                code="authorization",
+            )
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})

@@ -1,0 +1,268 @@
+import base64
+import csv
+import hashlib
+import io
+import re
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.management import call_command
+from django.http import Http404
+from rest_framework import exceptions
+from rest_framework.test import APIClient, APIRequestFactory
+from rest_framework.views import APIView
+
+from ctportal.api import CSVRenderer, PortalPagination, exception_handler, flatten_errors
+from ctportal.audit import StaleVersion
+
+PASSWORD = "correct horse battery staple"
+
+
+# One error format -------------------------------------------------------------
+
+
+def handle(exc) -> tuple[int, dict]:
+    response = exception_handler(exc, {"view": APIView(), "request": None})
+    return response.status_code, response.data
+
+
+def test_service_validation_error_becomes_400_with_fields():
+    code, body = handle(
+        DjangoValidationError({"countries[1].percentage": ["Too high."], "__all__": ["Bad."]})
+    )
+    assert code == 400
+    assert body["error"]["code"] == "invalid"
+    assert body["error"]["fields"] == {
+        "countries[1].percentage": ["Too high."],
+        "non_field_errors": ["Bad."],
+    }
+
+
+def test_validation_error_without_fields_is_non_field():
+    code, body = handle(DjangoValidationError("Nope."))
+    assert code == 400
+    assert body["error"]["fields"] == {"non_field_errors": ["Nope."]}
+
+
+@pytest.mark.parametrize(
+    ("exc", "status", "code"),
+    [
+        (Http404(), 404, "not_found"),
+        (PermissionDenied(), 403, "permission_denied"),
+        (exceptions.NotAuthenticated(), 401, "not_authenticated"),
+        (exceptions.ParseError(), 400, "parse_error"),
+        (StaleVersion(3), 412, "stale_version"),
+    ],
+)
+def test_errors_share_one_shape(exc, status, code):
+    got_status, body = handle(exc)
+    assert got_status == status
+    assert set(body) == {"error"}
+    assert body["error"]["status"] == status
+    assert body["error"]["code"] == code
+    assert body["error"]["message"]
+
+
+def test_unexpected_exceptions_are_left_to_django():
+    assert exception_handler(RuntimeError("boom"), {"view": APIView(), "request": None}) is None
+
+
+def test_nested_serializer_errors_are_flattened_like_service_errors():
+    detail = {
+        "title": ["Required."],
+        "fundings": [{}, {"amount": ["Not a number."], "non_field_errors": ["Row error."]}],
+        "countries": {"non_field_errors": ["Expected a list."]},
+        "tags": {0: ["Bad tag."]},
+    }
+    assert flatten_errors(detail) == {
+        "title": ["Required."],
+        "fundings[1].amount": ["Not a number."],
+        "fundings[1]": ["Row error."],
+        "countries": ["Expected a list."],
+        "tags[0]": ["Bad tag."],
+    }
+
+
+# Pagination and CSV -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("asked", "given"), [("5", 5), ("1000", 1000), ("5000", 1000)])
+def test_page_size_is_capped(asked, given):
+    request = APIView().initialize_request(APIRequestFactory().get("/", {"page_size": asked}))
+    assert PortalPagination().get_page_size(request) == given
+
+
+def render_csv(data) -> list[list[str]]:
+    content = CSVRenderer().render(data).decode("utf-8")
+    assert content.startswith("\ufeff")  # Excel opens UTF-8 (Arabic names) only with a BOM
+    return list(csv.reader(io.StringIO(content[1:])))
+
+
+def test_csv_flattens_nested_rows():
+    rows = render_csv(
+        {
+            "count": 2,
+            "results": [
+                {"code": "A", "donor": {"name": "Donor A"}, "themes": ["x", "y"]},
+                {"code": "B", "donor": None, "extra": "مصر"},
+            ],
+        }
+    )
+    assert rows == [
+        ["code", "donor.name", "themes", "donor", "extra"],
+        ["A", "Donor A", "x; y", "", ""],
+        ["B", "", "", "", "مصر"],
+    ]
+
+
+def test_csv_cells_cannot_become_formulas():
+    rows = render_csv([{"a": "=1+2", "b": "-12.50", "c": "@SUM(A1)", "d": "+33 1 23", "e": "ok"}])
+    assert rows[1] == ["'=1+2", "-12.50", "'@SUM(A1)", "'+33 1 23", "ok"]
+
+
+# Authentication and throttling ----------------------------------------------------
+
+
+def test_token_authentication(portfolio, users):
+    client = APIClient()
+    response = client.post(
+        "/api/v1/auth/token/", {"username": users["analyst"].username, "password": PASSWORD}
+    )
+    assert response.status_code == 200
+    client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    assert client.get("/api/v1/projects/").json()["count"] == 3
+
+
+def test_wrong_password_gets_no_token(users):
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": users["analyst"].username, "password": "nope"}
+    )
+    assert response.status_code == 400
+    assert "token" not in response.json()
+
+
+def test_user_without_role_gets_no_token(users):
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": users["norole"].username, "password": PASSWORD}
+    )
+    assert response.status_code == 400
+    assert "token" not in response.json()
+
+
+def test_token_of_a_user_who_lost_their_role_opens_nothing(users):
+    client = APIClient()
+    token = client.post(
+        "/api/v1/auth/token/", {"username": users["donor_a"].username, "password": PASSWORD}
+    ).json()["token"]
+    users["donor_a"].role = ""
+    users["donor_a"].save()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get("/api/v1/projects/").status_code == 403
+
+
+def test_bad_token_is_401(db):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    response = client.get("/api/v1/projects/")
+    assert response.status_code == 401
+    assert set(response.json()) == {"error"}
+
+
+def test_token_endpoint_is_throttled_for_anonymous_callers(users, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "3/minute", "user": "1000/minute"},
+    }
+    client = APIClient()
+    body = {"username": users["analyst"].username, "password": PASSWORD}
+    statuses = [client.post("/api/v1/auth/token/", body).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    throttled = client.post("/api/v1/auth/token/", body)
+    assert throttled.json()["error"]["code"] == "throttled"
+    assert "Retry-After" in throttled
+
+
+def test_other_addresses_are_not_throttled_by_one_callers_attempts(users, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "1/minute", "user": "1000/minute"},
+    }
+    body = {"username": users["analyst"].username, "password": PASSWORD}
+    first = APIClient(REMOTE_ADDR="10.0.0.1")
+    other = APIClient(REMOTE_ADDR="10.0.0.2")
+    assert first.post("/api/v1/auth/token/", body).status_code == 200
+    assert first.post("/api/v1/auth/token/", body).status_code == 429
+    assert other.post("/api/v1/auth/token/", body).status_code == 200
+
+
+# OpenAPI schema and docs ------------------------------------------------------------
+
+
+def test_schema_lists_the_projects_endpoints(users):
+    client = APIClient()
+    client.force_login(users["analyst"])
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    for path in (
+        "/api/v1/projects/",
+        "/api/v1/projects/{id}/",
+        "/api/v1/transactions/",
+        "/api/v1/indicators/",
+        "/api/v1/documents/",
+        "/api/v1/countries/{code}/",
+        "/api/v1/organisations/",
+        "/api/v1/auth/token/",
+    ):
+        assert path in paths
+    assert "412" in paths["/api/v1/projects/{id}/"]["patch"]["responses"]
+
+
+def test_schema_needs_a_role(users):
+    assert APIClient().get("/api/schema/").status_code == 401
+    client = APIClient()
+    client.force_login(users["norole"])
+    assert client.get("/api/schema/").status_code == 403
+
+
+def test_schema_validates_without_warnings(tmp_path):
+    target = tmp_path / "schema.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    assert "/api/v1/projects/" in target.read_text()
+
+
+def test_swagger_ui_is_served_locally_without_inline_script(users):
+    client = APIClient()
+    client.force_login(users["analyst"])
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    scripts = re.findall(r"<script([^>]*)>", html)
+    assert scripts and all("src=" in attributes for attributes in scripts)
+    assert "cdn" not in html.lower()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
+    init = client.get("/api/docs/?script=")
+    assert init.status_code == 200
+    assert init["Content-Type"].startswith("application/javascript")
+    assert "/api/schema/" in init.content.decode()
+
+
+def test_swagger_ui_inline_style_is_allowed_by_csp_and_nothing_more(users):
+    client = APIClient()
+    client.force_login(users["analyst"])
+    response = client.get("/api/docs/")
+    policy = response["Content-Security-Policy"]
+    style_src = next(part for part in policy.split(";") if "style-src" in part)
+    for block in re.findall(r"<style>(.*?)</style>", response.content.decode(), re.S):
+        digest = base64.b64encode(hashlib.sha256(block.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in style_src
+    assert "unsafe-inline" not in policy
+    portal_page = client.get("/api/v1/projects/", HTTP_ACCEPT="text/html")
+    assert "sha256" not in portal_page.get("Content-Security-Policy", "")
+
+
+def test_swagger_ui_sends_anonymous_visitors_to_sign_in():
+    response = APIClient().get("/api/docs/")
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]

@@ -1,0 +1,102 @@
+"""A real Celery worker over Redis builds a portfolio export queued by the portal."""
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from ctportal.access import Role
+from ctportal.celery import app
+from projects.models import ExportStatus, PortfolioExport
+from projects.tasks import build_portfolio_export
+from tests import factories as f
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.skipif(
+        not os.environ.get("REDIS_URL"),
+        reason="needs Redis as the Celery broker: set REDIS_URL (CI's PostgreSQL run does)",
+    ),
+]
+
+
+def worker_database_url() -> str:
+    """A URL of the test database, so the worker reads what this test committed."""
+    db = settings.DATABASES["default"]
+    if connection.vendor != "postgresql":
+        pytest.skip("the worker shares the test database only on PostgreSQL")
+    auth = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    host = db["HOST"] or "localhost"
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgres://{auth}@{host}{port}/{quote(db['NAME'], safe='')}"
+
+
+@pytest.fixture
+def worker(transactional_db, tmp_path):
+    """A solo-pool worker on a queue of its own; stopped before the database goes away."""
+    queue = f"ctportal-test-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "ctportal.settings.local",
+        "DEBUG": "false",
+        "DATABASE_URL": worker_database_url(),
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+    }
+    log = (tmp_path / "worker.log").open("w")
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "celery", "-A", "ctportal", "worker"),
+            *("--pool=solo", "--concurrency=1", "-Q", queue, "--loglevel=INFO"),
+            *("--without-gossip", "--without-mingle", "--without-heartbeat"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        yield {"queue": queue, "media": tmp_path / "media", "log": tmp_path / "worker.log"}
+    finally:
+        app.conf.task_always_eager = eager
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        log.close()
+
+
+def test_worker_builds_a_portfolio_export(worker):
+    admin = f.UserFactory(role=Role.ADMINISTRATOR)
+    f.ProjectFactory.create_batch(3)
+    export = PortfolioExport.objects.create(requested_by=admin, format=PortfolioExport.Format.CSV)
+
+    async_result = build_portfolio_export.apply_async(args=[export.pk], queue=worker["queue"])
+    try:
+        result = async_result.get(timeout=60)
+    except Exception:
+        print(worker["log"].read_text())
+        raise
+
+    assert result == {"id": export.pk, "status": ExportStatus.DONE, "projects": 3}
+    export.refresh_from_db()
+    assert export.status == ExportStatus.DONE
+    assert export.finished_at is not None
+    assert export.file.name.endswith(".csv")
+    written = worker["media"] / export.file.name
+    assert written.is_file()
+    assert "CT." in written.read_text(encoding="utf-8-sig")

@@ -1,0 +1,321 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.files.base import ContentFile
+from lxml import etree
+
+from projects import iati
+from projects import models as pm
+from tests import factories as f
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+TRICKY_TITLE = 'Protection & "assistance" <victims> — حماية الضحايا & l\'État'
+
+
+def render(*projects):
+    content, count = iati.render_activities(
+        pm.Project.objects.filter(pk__in=[p.pk for p in projects]),
+        base_url="https://portal.example.org/",
+    )
+    assert count == len(projects)
+    return content
+
+
+def assert_valid(content: bytes) -> etree._Element:
+    assert iati.schema_errors(content) == []
+    return etree.fromstring(content)  # noqa: S320
+
+
+def full_project() -> pm.Project:
+    egypt = f.CountryFactory(code="EG", name_en="Egypt")
+    lebanon = f.CountryFactory(code="LB", name_en="Lebanon")
+    reporter = f.OrganisationFactory(
+        name="IOM & partners <MENA>", kind=pm.OrganisationKind.IGO, iati_identifier="XM-DAC-47066"
+    )
+    project = f.ProjectFactory(
+        code="CT.FULL",
+        iati_identifier="XM-DAC-47066-CT.FULL",
+        title=TRICKY_TITLE,
+        description="Renforcement des capacités des acteurs de la justice pénale.\x0b",
+        objectives="• Renforcer la coopération régionale\n• تعزيز التعاون",
+        target_groups="Police\nProsecutors & judges",
+        key_achievements="- 300 officials trained",
+        status=pm.ProjectStatus.FINALISATION,
+        planned_start=datetime.date(2021, 7, 1),
+        planned_end=datetime.date(2023, 6, 30),
+        actual_start=datetime.date(2021, 9, 1),
+        actual_end=datetime.date(2023, 8, 31),
+        budget=Decimal("1000000.01"),
+        currency="EUR",
+        reporting_organisation=reporter,
+    )
+    donor_usd = f.DonorFactory(name="Donor in dollars")
+    donor_eur = f.DonorFactory(name="Donateur en euros", iati_identifier="")
+    f.FundingFactory(project=project, donor=donor_usd, amount=Decimal("500000"), currency="USD")
+    f.FundingFactory(project=project, donor=donor_eur, amount=None, currency="EUR")
+    partner = f.OrganisationFactory(name="منظمة شريكة", kind=pm.OrganisationKind.NGO)
+    f.ParticipatingOrganisationFactory(project=project, organisation=partner)
+    f.ParticipatingOrganisationFactory(
+        project=project, organisation=reporter, role=pm.OrganisationRole.ACCOUNTABLE
+    )
+    f.ParticipatingOrganisationFactory(
+        project=project, organisation=donor_usd, role=pm.OrganisationRole.FUNDING
+    )
+    f.RecipientCountryFactory(project=project, country=egypt, percentage=Decimal("60"))
+    f.RecipientCountryFactory(project=project, country=lebanon, percentage=Decimal("40"))
+    f.TransactionFactory(
+        project=project,
+        kind=pm.TransactionKind.COMMITMENT,
+        date=datetime.date(2021, 7, 15),
+        value=Decimal("500000"),
+        currency="USD",
+        provider=donor_usd,
+        receiver=reporter,
+    )
+    f.TransactionFactory(
+        project=project,
+        kind=pm.TransactionKind.DISBURSEMENT,
+        date=datetime.date(2022, 1, 10),
+        value=Decimal("1234.56"),
+        currency="EUR",
+        receiver=partner,
+        description="Tranche 1 — shelter & <legal> aid",
+    )
+    f.TransactionFactory(
+        project=project,
+        kind=pm.TransactionKind.EXPENDITURE,
+        date=datetime.date(2022, 3, 31),
+        currency="JOD",
+    )
+    f.DocumentFactory(project=project, title="Rapport final", language="fr")
+    pm.Document.objects.create(
+        project=project,
+        title="تقرير التدريب",
+        category=pm.DocumentCategory.NARRATIVE_REPORT,
+        language="ar",
+        file=ContentFile(b"%PDF-1.4", name="training report.pdf"),
+        document_date=datetime.date(2022, 5, 1),
+    )
+    result = f.ResultFactory(
+        project=project, title="Officials apply the law", description="Outcome & impact"
+    )
+    trained = f.IndicatorFactory(result=result, title="Officials trained <number>")
+    period = f.IndicatorPeriodFactory(
+        indicator=trained, target=Decimal("100"), actual=Decimal("80")
+    )
+    pm.Disaggregation.objects.create(period=period, sex=pm.Sex.FEMALE, target=50, actual=45)
+    pm.Disaggregation.objects.create(period=period, country=egypt, target=60, actual=None)
+    f.IndicatorPeriodFactory(
+        indicator=trained,
+        period_start=datetime.date(2022, 1, 1),
+        period_end=datetime.date(2022, 12, 31),
+        actual=None,
+    )
+    f.IndicatorFactory(
+        result=result,
+        title="Share of cases referred",
+        measure=pm.IndicatorMeasure.PERCENTAGE,
+        ascending=False,
+        baseline_value=Decimal("12.50"),
+    )
+    qualitative = f.IndicatorFactory(
+        result=result, title="Law adopted", measure=pm.IndicatorMeasure.QUALITATIVE, unit=""
+    )
+    f.IndicatorPeriodFactory(indicator=qualitative, target=Decimal("1"), actual=Decimal("1"))
+    f.ResultFactory(project=project, title="Result without indicators")
+    return project
+
+
+@pytest.mark.django_db
+def test_full_project_is_valid_iati():
+    project = full_project()
+
+    root = assert_valid(render(project))
+
+    assert root.get("version") == "2.03"
+    activity = root.find("iati-activity")
+    assert activity.findtext("iati-identifier") == "XM-DAC-47066-CT.FULL"
+    assert activity.get("default-currency") == "EUR"
+    reporting = activity.find("reporting-org")
+    assert reporting.get("ref") == "XM-DAC-47066"
+    assert reporting.get("type") == "40"
+    assert reporting.findtext("narrative") == "IOM & partners <MENA>"
+    title = activity.find("title/narrative")
+    assert title.text == TRICKY_TITLE
+    assert title.get(XML_LANG) == "en"
+    descriptions = {d.get("type"): d.findtext("narrative") for d in activity.findall("description")}
+    assert descriptions["1"] == "Renforcement des capacités des acteurs de la justice pénale."
+    assert descriptions["2"] == "Renforcer la coopération régionale\nتعزيز التعاون"
+    assert descriptions["3"] == "Police\nProsecutors & judges"
+    assert descriptions["4"] == "300 officials trained"
+
+
+@pytest.mark.django_db
+def test_full_project_organisations_dates_and_countries():
+    project = full_project()
+
+    activity = assert_valid(render(project)).find("iati-activity")
+
+    roles = [
+        (org.get("role"), org.findtext("narrative"))
+        for org in activity.findall("participating-org")
+    ]
+    assert roles == [
+        ("1", "Donor in dollars"),
+        ("1", "Donateur en euros"),
+        ("2", "IOM & partners <MENA>"),
+        ("4", "منظمة شريكة"),
+    ]
+    euro_donor = activity.findall("participating-org")[1]
+    assert "ref" not in euro_donor.attrib
+    assert activity.find("activity-status").get("code") == "3"
+    dates = {d.get("type"): d.get("iso-date") for d in activity.findall("activity-date")}
+    assert dates == {"1": "2021-07-01", "2": "2021-09-01", "3": "2023-06-30", "4": "2023-08-31"}
+    countries = [
+        (c.get("code"), c.get("percentage")) for c in activity.findall("recipient-country")
+    ]
+    assert countries == [("EG", "60.00"), ("LB", "40.00")]
+    sector = activity.find("sector")
+    assert (sector.get("vocabulary"), sector.get("code"), sector.get("percentage")) == (
+        "1",
+        "15190",
+        "100",
+    )
+
+
+@pytest.mark.django_db
+def test_full_project_money_documents_and_results():
+    project = full_project()
+
+    activity = assert_valid(render(project)).find("iati-activity")
+
+    budgets = activity.findall("budget")
+    periods = [(b.find("period-start"), b.find("period-end")) for b in budgets]
+    assert [(start.get("iso-date"), end.get("iso-date")) for start, end in periods] == [
+        ("2021-07-01", "2021-12-31"),
+        ("2022-01-01", "2022-12-31"),
+        ("2023-01-01", "2023-06-30"),
+    ]
+    assert {(b.get("type"), b.get("status")) for b in budgets} == {("1", "1")}
+    assert sum(Decimal(b.findtext("value")) for b in budgets) == Decimal("1000000.01")
+    assert {b.find("value").get("currency") for b in budgets} == {"EUR"}
+    transactions = activity.findall("transaction")
+    assert [t.find("transaction-type").get("code") for t in transactions] == ["2", "3", "4"]
+    values = [
+        (v.text, v.get("currency"), v.get("value-date"))
+        for v in activity.findall("transaction/value")
+    ]
+    assert values == [
+        ("500000.00", "USD", "2021-07-15"),
+        ("1234.56", "EUR", "2022-01-10"),
+        ("1000.00", "JOD", "2022-03-31"),
+    ]
+    commitment = transactions[0]
+    assert (
+        commitment.find("provider-org").get("ref")
+        == pm.Organisation.objects.get(name="Donor in dollars").iati_identifier
+    )
+    assert commitment.find("receiver-org").get("ref") == "XM-DAC-47066"
+    assert transactions[1].findtext("description/narrative") == "Tranche 1 — shelter & <legal> aid"
+
+    links = activity.findall("document-link")
+    assert [(d.get("format"), d.find("language").get("code")) for d in links] == [
+        ("application/pdf", "fr"),
+        ("application/pdf", "ar"),
+    ]
+    assert links[1].get("url").startswith("https://portal.example.org/media/documents/")
+    assert links[1].find("title/narrative").get(XML_LANG) == "ar"
+    assert links[1].find("category").get("code") == "A10"
+
+    results = activity.findall("result")
+    assert len(results) == 1  # the result without indicators is left out
+    trained, referred, law = results[0].findall("indicator")
+    assert trained.get("measure") == "1"
+    assert trained.find("baseline").attrib == {"year": "2020", "value": "0"}
+    first = trained.find("period")
+    targets = [
+        (t.get("value"), [d.attrib for d in t.findall("dimension")])
+        for t in first.findall("target")
+    ]
+    assert targets == [
+        ("100", []),
+        ("50", [{"name": "sex", "value": "female"}]),
+        ("60", [{"name": "country", "value": "EG"}]),
+    ]
+    actuals = [(a.get("value"), len(a.findall("dimension"))) for a in first.findall("actual")]
+    assert actuals == [("80", 0), ("45", 1)]
+    assert trained.findall("period")[1].findall("actual") == []
+    assert referred.get("ascending") == "0"
+    assert referred.find("baseline").get("value") == "12.5"
+    assert "value" not in law.find("period/target").attrib
+
+
+@pytest.mark.django_db
+def test_minimal_project_is_valid_iati():
+    project = f.ProjectFactory(description="", actual_start=None, budget=Decimal("0"))
+
+    activity = assert_valid(render(project)).find("iati-activity")
+
+    assert activity.find("recipient-country") is None
+    assert activity.find("transaction") is None
+    assert activity.find("budget") is None
+    assert activity.find("description/narrative").text == project.title
+    fallback = activity.find("participating-org")
+    assert fallback.get("role") == "2"
+    assert fallback.findtext("narrative") == project.reporting_organisation.name
+
+
+@pytest.mark.django_db
+def test_project_without_actuals_is_valid_iati():
+    project = f.ProjectFactory()
+    result = f.ResultFactory(project=project)
+    indicator = f.IndicatorFactory(result=result, baseline_year=None)
+    f.IndicatorPeriodFactory(indicator=indicator, actual=None, target=None)
+
+    activity = assert_valid(render(project)).find("iati-activity")
+
+    assert activity.find("result/indicator/baseline") is None
+    assert activity.find("result/indicator/period/actual") is None
+
+
+@pytest.mark.django_db
+def test_indicator_without_periods_is_valid_iati():
+    project = f.ProjectFactory()
+    f.IndicatorFactory(result=f.ResultFactory(project=project))
+
+    activity = assert_valid(render(project)).find("iati-activity")
+
+    assert activity.find("result/indicator") is not None
+    assert activity.find("result/indicator/period") is None
+
+
+@pytest.mark.django_db
+def test_many_projects_cost_a_fixed_number_of_queries(django_assert_max_num_queries):
+    for _ in range(5):
+        project = f.ProjectFactory()
+        f.FundingFactory(project=project)
+        f.RecipientCountryFactory(project=project)
+        f.TransactionFactory(project=project, provider=f.DonorFactory())
+        f.IndicatorPeriodFactory(
+            indicator=f.IndicatorFactory(result=f.ResultFactory(project=project))
+        )
+
+    with django_assert_max_num_queries(12):
+        content, count = iati.render_activities(pm.Project.objects.all())
+
+    assert count == 5
+    assert_valid(content)
+
+
+def test_schema_dir_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("IATI_SCHEMA_DIR", str(tmp_path))
+
+    assert iati.schema_dir() == tmp_path
+
+
+def test_schema_errors_name_the_problem():
+    errors = iati.schema_errors(b'<iati-activities version="2.03"/>')
+
+    assert errors
+    assert "iati-activity" in errors[0]
