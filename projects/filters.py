@@ -33,7 +33,9 @@ class ProjectFilter(django_filters.FilterSet):
         field_name="fundings__donor",
         distinct=True,
     )
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=ProjectStatus.choices)
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=ProjectStatus.choices, empty_label=_("All")
+    )
     theme = django_filters.ModelChoiceFilter(
         label=_("Thematic area"),
         queryset=ThematicArea.objects.all(),

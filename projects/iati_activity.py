@@ -14,6 +14,7 @@ from typing import NamedTuple
 from urllib.parse import urljoin
 
 from django.conf import settings
+from django.urls import reverse
 from lxml import etree
 
 from .models import (
@@ -268,7 +269,12 @@ def _document_format(document: Document) -> str:
 
 
 def _document_link(activity: etree._Element, document: Document, base_url: str) -> None:
-    url = urljoin(base_url, document.file.url) if document.file else document.url
+    # Files go out through the protected download, which applies the access policy.
+    if document.file:
+        path = reverse("projects:document", args=[document.project_id, document.pk])
+        url = urljoin(base_url, path)
+    else:
+        url = document.url
     element = _sub(activity, "document-link", {"url": url, "format": _document_format(document)})
     _text_element(element, "title", document.title, document.language)
     _sub(element, "category", {"code": document.category})

@@ -174,7 +174,12 @@ class Project(models.Model):
     actual_start = models.DateField(_("actual start"), null=True, blank=True)
     actual_end = models.DateField(_("actual end"), null=True, blank=True)
     budget = models.DecimalField(
-        _("total budget"), **MONEY, validators=[MinValueValidator(Decimal("0"))]
+        _("total budget"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Leave empty when the budget is not disclosed."),
     )
     currency = currency_field()
     reporting_organisation = models.ForeignKey(
@@ -205,7 +210,8 @@ class Project(models.Model):
                 name="project_planned_end_after_start",
             ),
             models.CheckConstraint(
-                condition=models.Q(budget__gte=0), name="project_budget_not_negative"
+                condition=models.Q(budget__gte=0) | models.Q(budget__isnull=True),
+                name="project_budget_not_negative",
             ),
         ]
 

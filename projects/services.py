@@ -138,7 +138,8 @@ def project_save(
     # Report every bad field at once: the model's own checks and the date order.
     errors = _validate_dates({field: getattr(project, field, None) for field in PROJECT_FIELDS})
     try:
-        project.full_clean()
+        # The date order is already reported in words; skip its constraint twin.
+        project.full_clean(validate_constraints=not errors)
     except ValidationError as exc:
         errors = {**exc.message_dict, **errors}
     if errors:

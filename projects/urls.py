@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import export_views, views
+from . import document_views, export_views, views
 
 app_name = "projects"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("<int:pk>/dashboard/", views.project_dashboard, name="dashboard"),
     path("<int:pk>/results/", views.project_results, name="results"),
     path("<int:pk>/iati.xml", export_views.project_iati, name="iati"),
+    path("<int:pk>/documents/new/", document_views.document_upload, name="document_upload"),
+    path("<int:pk>/documents/<int:doc_pk>/", document_views.document_download, name="document"),
     path("iati.xml", export_views.portfolio_iati, name="portfolio_iati"),
     path("exports/", export_views.exports, name="exports"),
     path("exports/<int:pk>/download/", export_views.export_download, name="export_download"),

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from ctportal import access
 from ctportal.audit import StaleVersion
+from trainings.selectors import training_figures
 
 from . import selectors, services
 from .forms import (
@@ -86,6 +87,9 @@ def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "project": project,
             "figures": selectors.project_dashboard(project=project),
+            "training": training_figures(
+                user=request.user, sessions=project.training_sessions.all()
+            ),
             "can_edit": access.can_edit_project(request.user, project),
         },
     )
@@ -96,7 +100,10 @@ def portfolio_dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "projects/portfolio_dashboard.html",
-        {"figures": selectors.portfolio_dashboard(user=request.user)},
+        {
+            "figures": selectors.portfolio_dashboard(user=request.user),
+            "training": training_figures(user=request.user),
+        },
     )
 
 

@@ -183,6 +183,16 @@ class AttendanceFactory(DjangoModelFactory):
     post_score = Decimal("75")
 
 
+class SessionDocumentFactory(DjangoModelFactory):
+    class Meta:
+        model = "trainings.SessionDocument"
+
+    session = factory.SubFactory(TrainingSessionFactory)
+    title = "Agenda"
+    kind = "agenda"
+    url = "https://example.org/agenda.pdf"
+
+
 class ParticipantCountFactory(DjangoModelFactory):
     class Meta:
         model = "trainings.ParticipantCount"

@@ -1,5 +1,6 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -180,7 +181,11 @@ class Person(models.Model):
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
-        indexes = [models.Index(fields=["full_name", "country_of_work"])]
+        indexes = [
+            models.Index(fields=["full_name", "country_of_work"]),
+            # The register matches names case-insensitively.
+            models.Index(Upper("full_name"), name="person_full_name_upper"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or _("Person #%(pk)s") % {"pk": self.pk}
@@ -337,3 +342,39 @@ class AttendanceImport(models.Model):
     @property
     def progress(self) -> int:
         return int(self.processed_rows * 100 / self.total_rows) if self.total_rows else 0
+
+
+class SessionDocumentKind(models.TextChoices):
+    AGENDA = "agenda", _("Agenda")
+    REPORT = "report", _("Report")
+    PHOTO = "photo", _("Photo")
+    ATTENDANCE_SHEET = "attendance_sheet", _("Attendance sheet")
+    MATERIAL = "material", _("Training material")
+    OTHER = "other", _("Other")
+
+
+class SessionDocument(models.Model):
+    session = models.ForeignKey(TrainingSession, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(_("title"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=20, choices=SessionDocumentKind.choices)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    file = models.FileField(_("file"), upload_to="sessions/%Y/", blank=True)
+    url = models.URLField(_("link"), blank=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = AttendanceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "title"]
+        verbose_name = _("session document")
+        verbose_name_plural = _("session documents")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(file="") | ~models.Q(url=""),
+                name="session_document_file_or_link",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title

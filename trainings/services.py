@@ -13,7 +13,14 @@ from django.utils.translation import gettext as _
 from ctportal import access
 from ctportal.audit import check_version, delete_with_history, prefix_errors, save_with_history
 
-from .models import Attendance, CountDimension, ParticipantCount, Person, TrainingSession
+from .models import (
+    Attendance,
+    CountDimension,
+    ParticipantCount,
+    Person,
+    SessionDocument,
+    TrainingSession,
+)
 
 SESSION_FIELDS = (
     "project",
@@ -126,7 +133,7 @@ def session_save(
         _require_edit(user, session.project)
     errors = _validate_period(session)
     try:
-        session.full_clean()
+        session.full_clean(validate_constraints=not errors)
     except ValidationError as exc:
         errors = {**exc.message_dict, **errors}
     if errors:
@@ -273,3 +280,54 @@ def persons_merge(*, user, keep: Person, duplicate: Person) -> Person:
     duplicate._history_user = user
     duplicate.save(update_fields=["merged_into"])
     return keep
+
+
+@transaction.atomic
+def session_save_with_participants(
+    *,
+    user,
+    data: Mapping[str, Any],
+    session: TrainingSession | None = None,
+    expected_version: int | None = None,
+    audiences: Iterable | None = None,
+    partners: Iterable | None = None,
+    facilitators: Iterable | None = None,
+    indicators: Iterable | None = None,
+    counts: list[Mapping[str, Any]] | None = None,
+    rows: list[Mapping[str, Any]] | None = None,
+) -> TrainingSession:
+    """Save a session (as :func:`session_save`) and add participants one by one.
+
+    Both succeed or nothing is saved; errors keep the keys of the two services
+    (``end_date``, ``counts[1].count``, ``rows[2].sex``).
+    """
+    session = session_save(
+        user=user,
+        data=data,
+        session=session,
+        expected_version=expected_version,
+        audiences=audiences,
+        partners=partners,
+        facilitators=facilitators,
+        indicators=indicators,
+        counts=counts,
+    )
+    if rows:
+        attendances_add(user=user, session=session, rows=rows)
+    return session
+
+
+@transaction.atomic
+def session_document_add(
+    *, user, session: TrainingSession, data: Mapping[str, Any]
+) -> SessionDocument:
+    """Attach a document (a file already checked by the upload policy, or a link) to a session.
+
+    Only editors of the session's project may; raises PermissionDenied or
+    ValidationError keyed by field, and nothing is stored then.
+    """
+    _require_edit(user, session.project)
+    document = SessionDocument(session=session, **data)
+    if not document.file and not document.url:
+        raise ValidationError({"file": _("Attach a file or give a link.")})
+    return save_with_history(document, user=user)

@@ -169,6 +169,8 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Largest document a user may upload (ctportal.uploads); bigger files are dropped as they arrive.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -220,6 +222,10 @@ SPECTACULAR_SETTINGS = {
         "OrganisationKindEnum": "projects.models.OrganisationKind",
         "TransactionKindEnum": "projects.models.TransactionKind",
         "ResultKindEnum": "projects.models.ResultKind",
+        "ProjectStatusEnum": "projects.models.ProjectStatus",
+        "SessionKindEnum": "trainings.models.SessionKind",
+        "SessionStatusEnum": "trainings.models.SessionStatus",
+        "CountryEnum": "django_countries.countries",
     },
 }
 

@@ -5,6 +5,7 @@ types; the services in ``projects.services`` own every rule about what may be
 saved (ranges, currencies, dates, percentages, duplicates).
 """
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -253,7 +254,9 @@ class IndicatorSerializer(serializers.ModelSerializer):
 class DocumentSerializer(serializers.ModelSerializer):
     project = serializers.CharField(source="project.code", read_only=True)
     category_label = serializers.CharField(source="get_category_display", read_only=True)
-    file = serializers.FileField(read_only=True, use_url=True)
+    file = serializers.SerializerMethodField(
+        help_text="Download address of the attached file; it applies the same access policy."
+    )
 
     class Meta:
         model = Document
@@ -268,6 +271,14 @@ class DocumentSerializer(serializers.ModelSerializer):
             "url",
             "document_date",
         ]
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_file(self, document: Document) -> str | None:
+        if not document.file:
+            return None
+        path = reverse("projects:document", args=[document.project_id, document.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
 
 
 # Writes ---------------------------------------------------------------------
@@ -341,7 +352,7 @@ class ProjectInputSerializer(serializers.Serializer):
     planned_end = serializers.DateField()
     actual_start = serializers.DateField(required=False, allow_null=True)
     actual_end = serializers.DateField(required=False, allow_null=True)
-    budget = serializers.DecimalField(**MONEY)
+    budget = serializers.DecimalField(**MONEY, required=False, allow_null=True)
     currency = serializers.CharField(required=False)
     reporting_organisation = VisiblePrimaryKeyField(Organisation)
     target_groups = serializers.CharField(required=False, allow_blank=True)

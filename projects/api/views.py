@@ -372,6 +372,7 @@ class ObtainTokenView(ObtainAuthToken):
 
     throttle_classes = [TokenRateThrottle]
 
+    @extend_schema(summary="Exchange a username and password for an API token")
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

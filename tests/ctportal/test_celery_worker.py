@@ -5,9 +5,12 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
+import redis
+from celery.app.backends import by_url
+from celery.result import AsyncResult
 from django.conf import settings
 from django.db import connection
 
@@ -41,15 +44,23 @@ def worker_database_url() -> str:
     return f"postgres://{auth}@{host}{port}/{quote(db['NAME'], safe='')}"
 
 
+def worker_broker_url() -> str:
+    """REDIS_URL's server, on a database of its own: the tests' cache.clear() empties theirs."""
+    return urlunsplit(urlsplit(os.environ["REDIS_URL"])._replace(path="/15"))
+
+
 @pytest.fixture
 def worker(transactional_db, tmp_path):
     """A solo-pool worker on a queue of its own; stopped before the database goes away."""
     queue = f"ctportal-test-{uuid.uuid4().hex[:8]}"
+    broker = worker_broker_url()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "ctportal.settings.local",
         "DEBUG": "false",
         "DATABASE_URL": worker_database_url(),
+        "CELERY_BROKER_URL": broker,
+        "CELERY_RESULT_BACKEND": broker,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "MEDIA_ROOT": str(tmp_path / "media"),
     }
@@ -68,7 +79,12 @@ def worker(transactional_db, tmp_path):
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
     try:
-        yield {"queue": queue, "media": tmp_path / "media", "log": tmp_path / "worker.log"}
+        yield {
+            "queue": queue,
+            "broker": broker,
+            "media": tmp_path / "media",
+            "log": tmp_path / "worker.log",
+        }
     finally:
         app.conf.task_always_eager = eager
         process.terminate()
@@ -78,6 +94,9 @@ def worker(transactional_db, tmp_path):
             process.kill()
             process.wait(timeout=10)
         log.close()
+        redis.Redis.from_url(broker).delete(
+            queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
+        )
 
 
 def test_worker_builds_a_portfolio_export(worker):
@@ -85,12 +104,20 @@ def test_worker_builds_a_portfolio_export(worker):
     f.ProjectFactory.create_batch(3)
     export = PortfolioExport.objects.create(requested_by=admin, format=PortfolioExport.Format.CSV)
 
-    async_result = build_portfolio_export.apply_async(args=[export.pk], queue=worker["queue"])
+    # This process's app is configured eager with its broker on REDIS_URL:
+    # send over an explicit connection and read the result from the worker's backend.
+    backend_class, backend_url = by_url(worker["broker"], app.loader)
+    with app.connection_for_write(worker["broker"]) as broker:
+        sent = build_portfolio_export.apply_async(
+            args=[export.pk], queue=worker["queue"], connection=broker
+        )
+    pending = AsyncResult(sent.id, app=app, backend=backend_class(app=app, url=backend_url))
     try:
-        result = async_result.get(timeout=60)
+        result = pending.get(timeout=60)
     except Exception:
         print(worker["log"].read_text())
         raise
+    pending.forget()
 
     assert result == {"id": export.pk, "status": ExportStatus.DONE, "projects": 3}
     export.refresh_from_db()

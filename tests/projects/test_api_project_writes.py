@@ -216,7 +216,7 @@ def test_put_needs_every_required_field(portfolio, users):
         f"/api/v1/projects/{project.pk}/", {"title": "Only a title", "version": 1}, format="json"
     )
     assert response.status_code == 400
-    assert {"code", "planned_start", "budget"} <= set(response.json()["error"]["fields"])
+    assert {"code", "planned_start", "planned_end"} <= set(response.json()["error"]["fields"])
 
 
 # Bad input: a 400 naming the field, and nothing written ----------------------

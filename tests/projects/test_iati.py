@@ -224,7 +224,10 @@ def test_full_project_money_documents_and_results():
         ("application/pdf", "fr"),
         ("application/pdf", "ar"),
     ]
-    assert links[1].get("url").startswith("https://portal.example.org/media/documents/")
+    report = pm.Document.objects.get(language="ar")
+    assert links[1].get("url") == (
+        f"https://portal.example.org/projects/{project.pk}/documents/{report.pk}/"
+    )
     assert links[1].find("title/narrative").get(XML_LANG) == "ar"
     assert links[1].find("category").get("code") == "A10"
 

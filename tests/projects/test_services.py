@@ -230,3 +230,11 @@ def test_every_bad_field_is_reported_at_once(portfolio, users):
             data=_data(currency="XYZ", planned_end=datetime.date(2020, 1, 1)),
         )
     assert {"currency", "planned_end"} <= set(raised.value.message_dict)
+
+
+def test_end_before_start_is_reported_once_in_words(portfolio, users):
+    with pytest.raises(ValidationError) as raised:
+        services.project_save(
+            user=users["officer_eg"], data=_data(planned_end=datetime.date(2020, 1, 1))
+        )
+    assert set(raised.value.message_dict) == {"planned_end"}

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 
 from tests import factories as f
 from trainings import services
@@ -139,3 +140,40 @@ def test_counts_and_individuals_do_not_mix(portfolio, users):
     f.ParticipantCountFactory(session=session)
     with pytest.raises(ValidationError):
         services.attendances_add(user=users["officer_eg"], session=session, rows=[{"sex": "male"}])
+
+
+def test_session_document_add_records_history(portfolio, users):
+    session = f.TrainingSessionFactory(project=portfolio["p_eg"])
+    officer = users["officer_eg"]
+
+    document = services.session_document_add(
+        user=officer,
+        session=session,
+        data={"title": "Agenda", "kind": "agenda", "file": ContentFile(b"%PDF-", name="a.pdf")},
+    )
+
+    assert document.file.name.startswith("sessions/")
+    assert document.history.get().history_user == officer
+
+
+@pytest.mark.parametrize("role", ["donor_a", "analyst", "me", "officer_lb_project"])
+def test_session_document_add_needs_an_editor_in_scope(portfolio, users, role):
+    session = f.TrainingSessionFactory(project=portfolio["p_eg"])
+
+    with pytest.raises(PermissionDenied):
+        services.session_document_add(
+            user=users[role],
+            session=session,
+            data={"title": "x", "kind": "agenda", "url": "https://e.org"},
+        )
+
+
+def test_session_document_add_needs_a_file_or_a_link(portfolio, users):
+    session = f.TrainingSessionFactory(project=portfolio["p_eg"])
+
+    with pytest.raises(ValidationError) as caught:
+        services.session_document_add(
+            user=users["admin"], session=session, data={"title": "x", "kind": "agenda"}
+        )
+
+    assert "file" in caught.value.message_dict

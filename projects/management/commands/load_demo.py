@@ -30,6 +30,8 @@ from projects.models import (
     Transaction,
 )
 from projects.services import indicator_save, project_save, result_save, transaction_record
+from trainings import demo as training_demo
+from trainings.demo import load_training_sessions
 
 SYSTEM_USERNAME = "system"
 
@@ -124,7 +126,7 @@ def _project_parts(spec: dict, orgs: dict, countries: dict) -> dict[str, Any]:
         "status": spec["status"],
         "planned_start": spec["planned_start"],
         "planned_end": spec["planned_end"],
-        "budget": spec.get("budget", demo.D(0)),
+        "budget": spec.get("budget"),
         "currency": spec.get("currency", "USD"),
         "reporting_organisation": iom,
         "target_groups": "\n".join(spec.get("target_groups", [])),
@@ -281,10 +283,12 @@ class Command(BaseCommand):
             written = sum(
                 load_project(system, spec, orgs, countries, areas) for spec in demo.PROJECTS
             )
+            sessions = load_training_sessions(system)
             table = load_users(system, orgs, countries) if create_users else []
         self.stdout.write(
             f"Demo data: {len(countries)} countries, {len(orgs)} organisations, "
-            f"{len(demo.PROJECTS)} projects ({written} created or updated)."
+            f"{len(demo.PROJECTS)} projects ({written} created or updated), "
+            f"{len(training_demo.SESSIONS)} training sessions ({sessions} created)."
         )
         if table:
             self._print_logins(table)

@@ -1,0 +1,354 @@
+"""Training figures at scale (``make bench``): 1,000,000 participants in 20,000 sessions.
+
+Loads the register and the attendances with PostgreSQL COPY (the rest with
+bulk_create), then measures the dashboard aggregation (``training_figures``,
+portfolio and one project), the API aggregate endpoint and the session list,
+as an administrator and as a donor, and the import of a 50,000-row sheet
+through the real path (upload checks, row checks, register matching, history,
+one transaction). Prints median/p95 latency and query counts.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import os
+import time
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+
+from accounts.models import User
+from ctportal.access import Role
+from projects import models as pm
+from tests.bench.test_bench_portfolio import (
+    COUNTRIES,
+    Figure,
+    _count_queries,
+    measure_call,
+    measure_get,
+    print_table,
+)
+from trainings import imports
+from trainings import models as tm
+from trainings.import_services import attendance_import_start
+from trainings.selectors import training_figures
+
+pytestmark = pytest.mark.bench
+
+# BENCH_ATTENDANCES scales the load down for a quick look; the figures reported use 1,000,000.
+ATTENDANCES = int(os.environ.get("BENCH_ATTENDANCES", "1000000"))
+SESSIONS = max(20, ATTENDANCES // 50)
+COUNTED_SESSIONS = SESSIONS // 10  # known only as totals by sex and country
+# Each session recorded one by one gets PER_SESSION people, the first EXTRA one more.
+PER_SESSION, EXTRA = divmod(ATTENDANCES, SESSIONS - COUNTED_SESSIONS)
+PEOPLE = max((PER_SESSION + 1) * 8, ATTENDANCES * 2 // 5)
+PROJECTS = 500
+DONORS = 10
+IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "50000"))
+REPETITIONS = 15
+HEAVY_REPETITIONS = int(os.environ.get("BENCH_HEAVY", "5"))
+BATCH = 5_000
+SEXES = ("female", "male", "male")
+INSTITUTIONS = [code for code, _label in tm.InstitutionType.choices]
+AGE_BANDS = [code for code, _label in tm.AgeBand.choices]
+
+
+def _copy(table: str, columns: tuple[str, ...], rows) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerows(rows)
+    buffer.seek(0)
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(
+            f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", buffer
+        )
+
+
+def load_trainings() -> dict:
+    """Reference data, projects, sessions by bulk_create; people and attendances by COPY."""
+    countries = pm.Country.objects.bulk_create(
+        [
+            pm.Country(
+                code=code,
+                name_en=f"Country {code}",
+                name_ar=f"بلد {code}",
+                name_fr=f"Pays {code}",
+                region=pm.Region.MASHREQ,
+            )
+            for code in COUNTRIES
+        ]
+    )
+    donors = pm.Organisation.objects.bulk_create(
+        [
+            pm.Organisation(
+                name=f"Donor {n}", iati_identifier=f"XM-DONOR-{n}", kind="donor_government"
+            )
+            for n in range(DONORS)
+        ]
+    )
+    reporter = pm.Organisation.objects.create(
+        name="Reporting office", kind=pm.OrganisationKind.IGO, iati_identifier="XM-DAC-47066"
+    )
+    projects = pm.Project.objects.bulk_create(
+        [
+            pm.Project(
+                code=f"TR.{n:04d}",
+                iati_identifier=f"XM-DAC-47066-TR.{n:04d}",
+                title=f"Capacity building {n}",
+                planned_start=datetime.date(2015, 1, 1),
+                planned_end=datetime.date(2025, 12, 31),
+                budget=Decimal(500_000),
+                reporting_organisation=reporter,
+            )
+            for n in range(PROJECTS)
+        ]
+    )
+    pm.Funding.objects.bulk_create(
+        [
+            pm.Funding(project=p, donor=donors[n % DONORS], amount=Decimal(500_000))
+            for n, p in enumerate(projects)
+        ]
+    )
+    pm.RecipientCountry.objects.bulk_create(
+        [
+            pm.RecipientCountry(project=p, country=countries[n % len(countries)], percentage=100)
+            for n, p in enumerate(projects)
+        ]
+    )
+    audiences = list(tm.Audience.objects.all())
+    sessions = []
+    for n in range(SESSIONS):
+        start = datetime.date(2016 + n % 9, 1 + n % 12, 1 + n % 27)
+        sessions.append(
+            tm.TrainingSession(
+                project=projects[n % PROJECTS],
+                title=f"Session {n}",
+                kind=tm.SessionKind.values[n % len(tm.SessionKind.values)],
+                host_country=countries[n % len(countries)],
+                start_date=start,
+                end_date=start + datetime.timedelta(days=n % 4),
+                status=tm.SessionStatus.PLANNED if n % 20 == 0 else tm.SessionStatus.HELD,
+            )
+        )
+    sessions = tm.TrainingSession.objects.bulk_create(sessions, batch_size=BATCH)
+    through = tm.TrainingSession.audiences.through
+    through.objects.bulk_create(
+        [
+            through(trainingsession_id=s.pk, audience_id=audiences[(n + k) % len(audiences)].pk)
+            for n, s in enumerate(sessions)
+            for k in range(1 + n % 2)
+        ],
+        batch_size=BATCH,
+    )
+
+    now = "2024-06-01 00:00:00+00"
+    _copy(
+        "trainings_person",
+        ("full_name", "sex", "age_band", "institution", "institution_type", "role")
+        + ("nationality_id", "country_of_work_id", "created_at"),
+        (
+            (
+                f"Participant {n}",
+                SEXES[n % 3],
+                AGE_BANDS[n % len(AGE_BANDS)],
+                f"Institution {n % 300}",
+                INSTITUTIONS[n % len(INSTITUTIONS)],
+                "Officer",
+                countries[n % len(countries)].pk,
+                countries[(n * 7) % len(countries)].pk,
+                now,
+            )
+            for n in range(PEOPLE)
+        ),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM trainings_person ORDER BY id")
+        people = [row[0] for row in cursor.fetchall()]
+    individual = sessions[COUNTED_SESSIONS:]
+    step = PEOPLE // (PER_SESSION + 1) - 1
+    _copy(
+        "trainings_attendance",
+        ("session_id", "person_id", "attended", "pre_score", "post_score"),
+        (
+            (
+                session.pk,
+                # Distinct people within a session; each person attends a few sessions.
+                people[(n * 53 + j * step) % PEOPLE],
+                "t" if (n + j) % 25 else "f",
+                40 + (n + j) % 30 if j % 3 else "",
+                60 + (n * j) % 40 if j % 3 else "",
+            )
+            for n, session in enumerate(individual)
+            for j in range(PER_SESSION + (n < EXTRA))
+        ),
+    )
+    counts = []
+    for n, session in enumerate(sessions[:COUNTED_SESSIONS]):
+        women, men = 5 + n % 20, 10 + n % 25
+        counts += [
+            tm.ParticipantCount(session=session, dimension="sex", sex="female", count=women),
+            tm.ParticipantCount(session=session, dimension="sex", sex="male", count=men),
+        ]
+        if n % 2:
+            counts += [
+                tm.ParticipantCount(
+                    session=session, dimension="country", country=countries[0], count=women
+                ),
+                tm.ParticipantCount(
+                    session=session, dimension="country", country=countries[1], count=men
+                ),
+            ]
+    tm.ParticipantCount.objects.bulk_create(counts, batch_size=BATCH)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    admin = User.objects.create(username="bench-admin", role=Role.ADMINISTRATOR, is_staff=True)
+    donor = User.objects.create(username="bench-donor", role=Role.DONOR, organisation=donors[0])
+    target = tm.TrainingSession.objects.create(
+        project=projects[1],
+        title="Imported sheet",
+        kind="training",
+        host_country=countries[0],
+        start_date=datetime.date(2024, 5, 1),
+        end_date=datetime.date(2024, 5, 3),
+        status="held",
+    )
+    return {
+        "admin": admin,
+        "donor": donor,
+        "project": projects[PROJECTS // 2],
+        "import_session": target,
+        "counts": {
+            "projects": len(projects),
+            "sessions": len(sessions),
+            "people": len(people),
+            "attendances": len(individual) * PER_SESSION + EXTRA,
+            "participant counts": len(counts),
+        },
+    }
+
+
+def sheet(rows: int) -> SimpleUploadedFile:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(imports.COLUMNS)
+    for n in range(rows):
+        writer.writerow(
+            [
+                f"Imported person {n}" if n % 10 else "",
+                SEXES[n % 3],
+                "25-34",
+                "Ministry of Interior",
+                INSTITUTIONS[n % len(INSTITUTIONS)],
+                "Officer",
+                COUNTRIES[n % len(COUNTRIES)],
+                COUNTRIES[(n * 3) % len(COUNTRIES)],
+                "yes",
+                n % 101,
+                (n * 7) % 101,
+            ]
+        )
+    return SimpleUploadedFile("sheet.csv", out.getvalue().encode("utf-8"))
+
+
+@pytest.mark.django_db
+def test_training_figures_stay_fast_and_bounded(django_capture_on_commit_callbacks):
+    if connection.vendor != "postgresql":
+        pytest.fail(
+            "The benchmark needs PostgreSQL: run it with "
+            f"DATABASE_URL=postgres://user@host:5432/dbname (got {connection.vendor}).",
+            pytrace=False,
+        )
+    started = time.perf_counter()
+    data = load_trainings()
+    load_seconds = time.perf_counter() - started
+
+    figures: list[Figure] = []
+    for who in ("admin", "donor"):
+        user = data[who]
+        figures.append(
+            measure_call(
+                "training_figures, portfolio",
+                who,
+                lambda user=user: (b"", training_figures(user=user)),
+                HEAVY_REPETITIONS,
+            )
+        )
+        visible = pm.Project.objects.visible_to(user).order_by("pk")
+        project = data["project"] if who == "admin" else visible.first()
+        figures.append(
+            measure_call(
+                "training_figures, one project",
+                who,
+                lambda user=user, project=project: (
+                    b"",
+                    training_figures(
+                        user=user,
+                        sessions=tm.TrainingSession.objects.filter(project=project),
+                    ),
+                ),
+                REPETITIONS,
+            )
+        )
+        client = Client()
+        client.force_login(user)
+        for by in ("sex", "country", "audience", "year"):
+            figures.append(
+                measure_get(
+                    client,
+                    f"API aggregate by {by}",
+                    who,
+                    f"/api/v1/trainings/aggregate/?by={by}",
+                    HEAVY_REPETITIONS,
+                )
+            )
+        figures.append(
+            measure_get(
+                client,
+                "API aggregate by sex, one project",
+                who,
+                f"/api/v1/trainings/aggregate/?by=sex&project={project.pk}",
+                REPETITIONS,
+            )
+        )
+        figures.append(
+            measure_get(client, "API sessions, page 1", who, "/api/v1/trainings/sessions/", 5)
+        )
+        figures.append(measure_get(client, "session list page", who, "/trainings/", 5))
+
+    upload = sheet(IMPORT_ROWS)
+    size_mb = upload.size / 1024 / 1024
+
+    def run_import():
+        with django_capture_on_commit_callbacks(execute=True):
+            return attendance_import_start(
+                user=data["admin"], session=data["import_session"], upload=upload
+            )
+
+    import_started = time.perf_counter()
+    queries, record = _count_queries(run_import)
+    import_seconds = time.perf_counter() - import_started
+    record.refresh_from_db()
+    assert record.status == tm.ImportStatus.DONE, record.errors[:5]
+    assert data["import_session"].attendances.count() == IMPORT_ROWS
+    figures.append(
+        Figure(
+            f"import {IMPORT_ROWS:,}-row CSV ({size_mb:.1f} MB)",
+            "admin",
+            "ok",
+            queries,
+            import_seconds * 1000,
+            import_seconds * 1000,
+            upload.size / 1024,
+        )
+    )
+
+    print("\n\nTrainings at scale")
+    print_table(figures, data["counts"], load_seconds)
+    measured = [fig for fig in figures if fig.status == "ok"]
+    assert len(measured) == len(figures), [fig for fig in figures if fig.status != "ok"]
+    assert load_seconds < 300

@@ -1,0 +1,300 @@
+"""How trainings look in the API.
+
+Read serializers shape the output; small counts are hidden from aggregate-only
+viewers (donors, analysts) and participant names from everyone who may not see
+them. Write serializers only parse; ``trainings.services`` owns every rule.
+"""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ctportal import access
+from projects.api.serializers import (
+    OrganisationRefSerializer,
+    RowsField,
+    VisiblePrimaryKeyField,
+    VisibleSlugField,
+)
+from projects.models import Country, Indicator, Organisation, Project, Sex
+
+from ..breakdowns import suppressed_value
+from ..models import (
+    AgeBand,
+    Attendance,
+    Audience,
+    CountDimension,
+    InstitutionType,
+    ParticipantCount,
+    SessionKind,
+    SessionStatus,
+    TrainingSession,
+)
+
+SCORE = {"max_digits": 5, "decimal_places": 2, "min_value": 0, "max_value": 100}
+
+
+def _limit(context) -> int:
+    request = context.get("request")
+    return access.small_cell_limit(getattr(request, "user", None), "training")
+
+
+class UpperSlugField(VisibleSlugField):
+    """An ISO country code in any case."""
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(data.upper() if isinstance(data, str) else data)
+
+
+class ParticipantTotalsSerializer(serializers.Serializer):
+    total = serializers.IntegerField(allow_null=True)
+    female = serializers.IntegerField(allow_null=True)
+    male = serializers.IntegerField(allow_null=True)
+    suppressed = serializers.BooleanField(
+        help_text="True when a count from 1 to 4 is hidden (null) for aggregate-only viewers."
+    )
+
+
+# Reads ----------------------------------------------------------------------
+
+
+class TrainingSessionSerializer(serializers.ModelSerializer):
+    project = serializers.CharField(source="project.code", read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    topics = serializers.SerializerMethodField()
+    audiences = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    host_country = serializers.CharField(source="host_country.code", read_only=True)
+    partners = OrganisationRefSerializer(many=True, read_only=True)
+    facilitators = OrganisationRefSerializer(many=True, read_only=True)
+    indicators = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    participants = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TrainingSession
+        fields = [
+            "id",
+            "project",
+            "title",
+            "kind",
+            "kind_label",
+            "topics",
+            "audiences",
+            "host_country",
+            "city",
+            "venue",
+            "start_date",
+            "end_date",
+            "language",
+            "partners",
+            "facilitators",
+            "indicators",
+            "status",
+            "status_label",
+            "notes",
+            "participants",
+            "version",
+            "updated_at",
+        ]
+
+    def get_topics(self, session) -> list[str]:
+        return [line.strip() for line in session.topics.splitlines() if line.strip()]
+
+    @extend_schema_field(ParticipantTotalsSerializer)
+    def get_participants(self, session) -> dict:
+        limit = _limit(self.context)
+        shown, hidden = {}, False
+        totals = (("total", "participant_total"), ("female", "female"), ("male", "male"))
+        for name, attribute in totals:
+            value, suppressed = suppressed_value(getattr(session, attribute, None), limit)
+            shown[name] = value
+            hidden = hidden or suppressed
+        return {**shown, "suppressed": hidden}
+
+
+class ParticipantSerializer(serializers.ModelSerializer):
+    """One attendance with the person's fields; ``name`` only for those who may see names."""
+
+    session = serializers.IntegerField(source="session_id", read_only=True)
+    person = serializers.IntegerField(source="person_id", read_only=True)
+    name = serializers.CharField(source="person.full_name", read_only=True)
+    sex = serializers.CharField(source="person.sex", read_only=True)
+    age_band = serializers.CharField(source="person.age_band", read_only=True)
+    institution = serializers.CharField(source="person.institution", read_only=True)
+    institution_type = serializers.CharField(source="person.institution_type", read_only=True)
+    role = serializers.CharField(source="person.role", read_only=True)
+    nationality = serializers.CharField(
+        source="person.nationality.code", default=None, read_only=True
+    )
+    country_of_work = serializers.CharField(
+        source="person.country_of_work.code", default=None, read_only=True
+    )
+
+    class Meta:
+        model = Attendance
+        fields = [
+            "id",
+            "session",
+            "person",
+            "name",
+            "sex",
+            "age_band",
+            "institution",
+            "institution_type",
+            "role",
+            "nationality",
+            "country_of_work",
+            "attended",
+            "pre_score",
+            "post_score",
+        ]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if not access.sees_participant_names(getattr(request, "user", None)):
+            fields.pop("name")
+        return fields
+
+
+class ParticipantCountSerializer(serializers.ModelSerializer):
+    session = serializers.IntegerField(source="session_id", read_only=True)
+    country = serializers.CharField(source="country.code", default=None, read_only=True)
+    count = serializers.SerializerMethodField(
+        help_text="Null (with `suppressed`) when from 1 to 4 for aggregate-only viewers."
+    )
+    suppressed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ParticipantCount
+        fields = ["id", "session", "dimension", "sex", "institution_type", "country", "count"]
+        fields += ["suppressed"]
+
+    def get_count(self, row) -> int | None:
+        return suppressed_value(row.count, _limit(self.context))[0]
+
+    def get_suppressed(self, row) -> bool:
+        return suppressed_value(row.count, _limit(self.context))[1]
+
+
+class AggregateRowSerializer(serializers.Serializer):
+    value = serializers.CharField(
+        allow_null=True, help_text="The code (sex, ISO country, audience, kind) or the year."
+    )
+    label = serializers.CharField()
+    sessions = serializers.IntegerField()
+    people_trained = serializers.IntegerField(allow_null=True)
+    attendances = serializers.IntegerField(allow_null=True)
+    suppressed = serializers.BooleanField()
+
+
+class AggregateTotalsSerializer(serializers.Serializer):
+    sessions = serializers.IntegerField()
+    people_trained = serializers.IntegerField(allow_null=True)
+    attendances = serializers.IntegerField(allow_null=True)
+    suppressed = serializers.BooleanField()
+
+
+class AggregateSerializer(serializers.Serializer):
+    by = serializers.CharField()
+    small_cell_limit = serializers.IntegerField(
+        help_text="Counts from 1 to this number are hidden (0: nothing is hidden)."
+    )
+    totals = AggregateTotalsSerializer()
+    results = AggregateRowSerializer(many=True)
+
+
+def aggregate_data(breakdown) -> dict:
+    """A ``trainings.breakdowns.Breakdown`` as the aggregate endpoint answers it."""
+
+    def cells(people, attendances) -> dict:
+        people_value, hidden_people = suppressed_value(people.value, breakdown.limit)
+        rows_value, hidden_rows = suppressed_value(attendances.value, breakdown.limit)
+        return {
+            "people_trained": people_value,
+            "attendances": rows_value,
+            "suppressed": hidden_people or hidden_rows,
+        }
+
+    return {
+        "by": breakdown.by,
+        "small_cell_limit": breakdown.limit,
+        "totals": {
+            "sessions": breakdown.sessions,
+            **cells(breakdown.people_trained, breakdown.attendances),
+        },
+        "results": [
+            {
+                "value": row.value,
+                "label": row.label,
+                "sessions": row.sessions,
+                **cells(row.people_trained, row.attendances),
+            }
+            for row in breakdown.rows
+        ],
+    }
+
+
+# Writes ---------------------------------------------------------------------
+
+
+class CountInputSerializer(serializers.Serializer):
+    dimension = serializers.ChoiceField(choices=CountDimension.choices)
+    sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_blank=True)
+    institution_type = serializers.ChoiceField(
+        choices=InstitutionType.choices, required=False, allow_blank=True
+    )
+    country = UpperSlugField(Country, slug_field="code", required=False, allow_null=True)
+    count = serializers.IntegerField()
+
+
+@extend_schema_field(CountInputSerializer(many=True))
+class CountRows(RowsField):
+    row_serializer = CountInputSerializer
+
+
+class TrainingSessionInputSerializer(serializers.Serializer):
+    """A session with its lists; a list given replaces the stored one."""
+
+    project = VisibleSlugField(Project, slug_field="code")
+    title = serializers.CharField(max_length=255)
+    kind = serializers.ChoiceField(choices=SessionKind.choices)
+    topics = serializers.CharField(required=False, allow_blank=True)
+    audiences = serializers.SlugRelatedField(
+        slug_field="code", queryset=Audience.objects.all(), many=True, required=False
+    )
+    host_country = UpperSlugField(Country, slug_field="code")
+    city = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    venue = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    language = serializers.CharField(required=False, max_length=8)
+    status = serializers.ChoiceField(choices=SessionStatus.choices, required=False)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    partners = VisiblePrimaryKeyField(Organisation, many=True, required=False)
+    facilitators = VisiblePrimaryKeyField(Organisation, many=True, required=False)
+    indicators = VisiblePrimaryKeyField(Indicator, many=True, required=False)
+    counts = CountRows(
+        required=False,
+        help_text="Participants known only as totals: by sex (the total), optionally by "
+        "institution type and by country, each adding up to the same total.",
+    )
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="The version you edited (or send If-Match)."
+    )
+
+
+class ParticipantInputSerializer(serializers.Serializer):
+    session = VisiblePrimaryKeyField(TrainingSession)
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    sex = serializers.ChoiceField(choices=Sex.choices)
+    age_band = serializers.ChoiceField(choices=AgeBand.choices, required=False, allow_blank=True)
+    institution = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    institution_type = serializers.ChoiceField(
+        choices=InstitutionType.choices, required=False, allow_blank=True
+    )
+    role = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    nationality = UpperSlugField(Country, slug_field="code", required=False, allow_null=True)
+    country_of_work = UpperSlugField(Country, slug_field="code", required=False, allow_null=True)
+    attended = serializers.BooleanField(required=False, default=True)
+    pre_score = serializers.DecimalField(**SCORE, required=False, allow_null=True)
+    post_score = serializers.DecimalField(**SCORE, required=False, allow_null=True)

@@ -1,0 +1,288 @@
+"""REST API of trainings, under /api/v1/trainings/.
+
+Every queryset starts from ``visible_to(request.user)``, so a record outside
+the caller's scope is a 404 here exactly as on the pages. Writes parse the body
+with an input serializer and hand the values to ``trainings.services``.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from ctportal import access
+from ctportal.api import expected_version, version_etag
+from projects.api.views import ERROR_RESPONSES, ChildCreateMixin
+from projects.models import Organisation
+
+from .. import services
+from ..breakdowns import DIMENSIONS, training_breakdown
+from ..filters import TrainingSessionFilter
+from ..models import Attendance, ParticipantCount, TrainingSession
+from ..selectors import sessions_with_totals
+from . import serializers as s
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The ETag of the session as you loaded it (or send `version` in the body).",
+)
+SESSION_WRITE = {
+    "request": s.TrainingSessionInputSerializer,
+    "responses": {
+        200: s.TrainingSessionSerializer,
+        **ERROR_RESPONSES,
+        412: OpenApiResponse(description="Someone else saved the session since you loaded it."),
+        428: OpenApiResponse(description="No If-Match header and no `version` given."),
+    },
+    "parameters": [IF_MATCH],
+}
+SUPPRESSION = (
+    "Donors and analysts see counts from 1 to 4 as `null` with `suppressed: true`, so that "
+    "no trained person can be singled out; `small_cell_limit` gives the largest hidden count."
+)
+
+
+class SessionWritePermission(permissions.BasePermission):
+    """Who may try a write; the service decides again, inside its transaction."""
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return access.can_edit_project(request.user, obj.project)
+
+
+def _with_parts(sessions):
+    """Everything a session row shows, in a fixed number of queries."""
+    return (
+        sessions_with_totals(sessions)
+        .select_related("project", "host_country")
+        .prefetch_related(
+            "audiences",
+            Prefetch("partners", queryset=Organisation.objects.order_by("name")),
+            Prefetch("facilitators", queryset=Organisation.objects.order_by("name")),
+            "indicators",
+        )
+        # Subquery annotations do not keep Meta.ordering stable across pages.
+        .order_by(*TrainingSession._meta.ordering, "pk")
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Training sessions in your scope, with participant totals",
+        description=SUPPRESSION,
+    ),
+    retrieve=extend_schema(summary="One session; the ETag header carries its version"),
+    create=extend_schema(
+        summary="Record a session, optionally with participant totals (counts)",
+        request=s.TrainingSessionInputSerializer,
+        responses={201: s.TrainingSessionSerializer, **ERROR_RESPONSES},
+    ),
+    update=extend_schema(summary="Replace a session's values", **SESSION_WRITE),
+    partial_update=extend_schema(summary="Change some of a session's values", **SESSION_WRITE),
+)
+class TrainingSessionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = s.TrainingSessionSerializer
+    filterset_class = TrainingSessionFilter
+    permission_classes = [*viewsets.GenericViewSet.permission_classes, SessionWritePermission]
+    ordering_fields = [
+        "start_date",
+        "end_date",
+        "title",
+        "kind",
+        "status",
+        "participant_total",
+        "updated_at",
+    ]
+
+    def get_queryset(self):
+        return _with_parts(TrainingSession.objects.visible_to(self.request.user))
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._respond(self.get_object(), reload=False)
+
+    def create(self, request, *args, **kwargs):
+        if access.role_of(request.user) not in access.PROJECT_EDITORS:
+            self.permission_denied(request)
+        session = self._save(request, session=None, expected=None)
+        response = self._respond(session, status.HTTP_201_CREATED)
+        response["Location"] = self.reverse_action("detail", args=[session.pk])
+        return response
+
+    def update(self, request, *args, **kwargs):
+        session = self.get_object()
+        expected = expected_version(request)
+        session = self._save(
+            request, session=session, expected=expected, partial=kwargs.get("partial")
+        )
+        return self._respond(session)
+
+    def _save(self, request, *, session, expected, partial=False) -> TrainingSession:
+        serializer = s.TrainingSessionInputSerializer(
+            data=request.data, partial=bool(partial), context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        lists = {
+            name: data.pop(name, None)
+            for name in ("audiences", "partners", "facilitators", "indicators", "counts")
+        }
+        return services.session_save(
+            user=request.user, session=session, expected_version=expected, data=data, **lists
+        )
+
+    def _respond(self, session, code: int = status.HTTP_200_OK, *, reload: bool = True):
+        if reload:
+            # The creator gets back what they saved even outside their reading scope.
+            session = _with_parts(TrainingSession.objects.filter(pk=session.pk)).get()
+        response = Response(self.get_serializer(session).data, status=code)
+        response["ETag"] = version_etag(session.version)
+        return response
+
+
+class NoDonors(permissions.BasePermission):
+    """Donors see trainings as aggregated figures only, never person by person."""
+
+    message = _("Your role sees aggregated figures only.")
+
+    def has_permission(self, request, view) -> bool:
+        return access.role_of(request.user) != access.Role.DONOR
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Participants recorded one by one, with their person fields",
+        description="`name` is given only to programme officers and administrators; "
+        "donors, who see aggregated figures only, get 403.",
+    ),
+    retrieve=extend_schema(summary="One participant of a session"),
+    create=extend_schema(
+        summary="Add one participant to a session (matched against the register)",
+        request=s.ParticipantInputSerializer,
+        responses={201: s.ParticipantSerializer, **ERROR_RESPONSES},
+    ),
+)
+class ParticipantViewSet(ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.ParticipantSerializer
+    input_serializer_class = s.ParticipantInputSerializer
+    permission_classes = [*viewsets.ReadOnlyModelViewSet.permission_classes, NoDonors]
+    filterset_fields = {
+        "session": ["exact"],
+        "session__project__code": ["exact"],
+        "person__sex": ["exact"],
+        "person__institution_type": ["exact"],
+        "attended": ["exact"],
+    }
+    ordering_fields = ["id", "session__start_date", "pre_score", "post_score"]
+
+    def get_queryset(self):
+        return (
+            Attendance.objects.visible_to(self.request.user)
+            .select_related("person__nationality", "person__country_of_work")
+            .order_by("session_id", "pk")
+        )
+
+    def perform_write(self, data) -> Attendance:
+        session = data.pop("session")
+        data["full_name"] = data.pop("name", "")
+        try:
+            return services.attendances_add(user=self.request.user, session=session, rows=[data])[0]
+        except DjangoValidationError as exc:
+            raise _participant_errors(exc) from exc
+
+
+def _participant_errors(exc: DjangoValidationError) -> DjangoValidationError:
+    """The service's ``rows[0].field`` keys, named after the fields of this endpoint."""
+    if not hasattr(exc, "error_dict"):
+        return exc
+    renamed: dict[str, list[str]] = {}
+    for key, messages in exc.message_dict.items():
+        field = key.removeprefix("rows[0]").lstrip(".") or "non_field_errors"
+        field = {"full_name": "name", "rows": "session"}.get(field, field)
+        renamed.setdefault(field, []).extend(messages)
+    return DjangoValidationError(renamed)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Participants known only as totals, by sex, institution type or country",
+        description=SUPPRESSION,
+    ),
+    retrieve=extend_schema(summary="One participant count"),
+)
+class ParticipantCountViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.ParticipantCountSerializer
+    filterset_fields = {
+        "session": ["exact"],
+        "session__project__code": ["exact"],
+        "dimension": ["exact"],
+    }
+    ordering_fields = ["id", "count"]
+
+    def get_queryset(self):
+        return (
+            ParticipantCount.objects.visible_to(self.request.user)
+            .select_related("country")
+            .order_by("session_id", "pk")
+        )
+
+
+BY = OpenApiParameter(
+    "by",
+    OpenApiTypes.STR,
+    enum=list(DIMENSIONS),
+    required=True,
+    description="The dimension to total by.",
+)
+
+
+class AggregateView(GenericAPIView):
+    """Totals of held sessions per value of one dimension, with the session filters."""
+
+    filterset_class = TrainingSessionFilter
+    filter_backends = [DjangoFilterBackend]
+    pagination_class = None
+
+    def get_queryset(self):
+        return TrainingSession.objects.visible_to(self.request.user)
+
+    @extend_schema(
+        summary="People trained, attendances and sessions per sex, country, audience, "
+        "year, kind or institution type",
+        description=(
+            "Held sessions in your scope, narrowed by the same filters as the session list. "
+            "`people_trained` counts each registered person once per value plus "
+            "participants known only as totals; `attendances` counts every participation. "
+            "A session with several audiences counts under each. " + SUPPRESSION
+        ),
+        parameters=[BY],
+        filters=True,
+        responses={200: s.AggregateSerializer, 400: ERROR_RESPONSES[400]},
+    )
+    def get(self, request):
+        by = request.query_params.get("by", "")
+        if by not in DIMENSIONS:
+            raise ValidationError({"by": [_("Choose one of: %s.") % ", ".join(DIMENSIONS)]})
+        sessions = self.filter_queryset(self.get_queryset())
+        breakdown = training_breakdown(user=request.user, by=by, sessions=sessions)
+        return Response(s.aggregate_data(breakdown))

@@ -1,0 +1,184 @@
+"""Reads of trainings: people trained, attendances and sessions per value of one dimension.
+
+The API's aggregate endpoint reads these. Like ``trainings.selectors``, every
+figure is a database aggregation over held sessions already scoped by the
+access policy, and small cells are hidden from aggregate-only viewers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import CharField, Count, F, Sum, Value
+from django.db.models.functions import ExtractYear
+from django.utils.translation import gettext as _
+
+from ctportal import access
+from projects.models import Country, Sex
+
+from .models import (
+    Attendance,
+    Audience,
+    CountDimension,
+    InstitutionType,
+    ParticipantCount,
+    SessionKind,
+    SessionStatus,
+    TrainingSession,
+)
+from .selectors import Cell
+
+DIMENSIONS = ("sex", "country", "audience", "year", "kind", "institution_type")
+
+
+@dataclass
+class BreakdownRow:
+    value: str | int | None
+    label: str
+    sessions: int
+    people_trained: Cell
+    attendances: Cell
+
+
+@dataclass
+class Breakdown:
+    by: str
+    limit: int
+    sessions: int
+    people_trained: Cell
+    attendances: Cell
+    rows: list[BreakdownRow]
+
+
+def _attendance_key(by: str):
+    return {
+        "sex": F("person__sex"),
+        "institution_type": F("person__institution_type"),
+        "country": F("person__country_of_work__code"),
+        "audience": F("session__audiences__code"),
+        "year": ExtractYear("session__start_date"),
+        "kind": F("session__kind"),
+    }[by]
+
+
+def _counted(scoped, by: str) -> list:
+    """Querysets of participant counts giving ``key``, ``people`` and ``sessions``.
+
+    Sessions known only by totals always have a breakdown by sex; a breakdown by
+    country or institution type is optional, so sessions without one count
+    under their host country, or under "not stated".
+    """
+    counts = ParticipantCount.objects.filter(session__in=scoped)
+    by_sex = counts.filter(dimension=CountDimension.SEX)
+    if by in ("country", "institution_type"):
+        dimension = CountDimension.COUNTRY if by == "country" else CountDimension.INSTITUTION_TYPE
+        own = counts.filter(dimension=dimension)
+        rest = by_sex.exclude(session__in=own.values("session"))
+        return [
+            own.values(key=F("country__code" if by == "country" else "institution_type")),
+            rest.values(
+                key=F("session__host_country__code")
+                if by == "country"
+                else Value("", output_field=CharField())
+            ),
+        ]
+    key = {
+        "sex": F("sex"),
+        "audience": F("session__audiences__code"),
+        "year": ExtractYear("session__start_date"),
+        "kind": F("session__kind"),
+    }[by]
+    return [by_sex.values(key=key)]
+
+
+def _labels(by: str, keys: set) -> dict:
+    if by == "sex":
+        return dict(Sex.choices)
+    if by == "institution_type":
+        return dict(InstitutionType.choices)
+    if by == "kind":
+        return dict(SessionKind.choices)
+    if by == "country":
+        return {c.code: c.name for c in Country.objects.filter(code__in=keys)}
+    if by == "audience":
+        return {a.code: str(a) for a in Audience.objects.filter(code__in=keys)}
+    return {key: str(key) for key in keys}
+
+
+def training_breakdown(*, user, by: str, sessions=None) -> Breakdown:
+    """Totals of the held sessions visible to ``user`` (optionally narrowed), per value of ``by``.
+
+    ``people_trained`` counts each registered person once per value (a person
+    trained twice counts once), plus participants known only as totals;
+    ``attendances`` counts every participation; ``sessions`` the held sessions
+    with at least one participant of that value. A session with several
+    audiences counts under each, so audience rows may add up to more than the
+    totals.
+    """
+    if by not in DIMENSIONS:
+        raise ValueError(by)
+    scoped = TrainingSession.objects.visible_to(user).filter(status=SessionStatus.HELD)
+    if sessions is not None:
+        scoped = scoped.filter(pk__in=sessions.values("pk"))
+    limit = access.small_cell_limit(user, "training")
+    attendances = Attendance.objects.filter(session__in=scoped, attended=True)
+
+    people: dict = defaultdict(int)
+    rows: dict = defaultdict(int)
+    held: dict = defaultdict(int)
+    grouped = (
+        attendances.values(key=_attendance_key(by))
+        .annotate(
+            people=Count("person", distinct=True),
+            rows=Count("pk"),
+            sessions=Count("session", distinct=True),
+        )
+        .order_by()
+    )
+    for line in grouped:
+        key = line["key"] or None
+        people[key] += line["people"]
+        rows[key] += line["rows"]
+        held[key] += line["sessions"]
+    for counted in _counted(scoped, by):
+        grouped = counted.annotate(n=Sum("count"), sessions=Count("session", distinct=True))
+        for line in grouped.order_by():
+            key = line["key"] or None
+            people[key] += line["n"] or 0
+            rows[key] += line["n"] or 0
+            held[key] += line["sessions"]
+
+    totals = attendances.aggregate(people=Count("person", distinct=True), rows=Count("pk"))
+    counted_total = (
+        ParticipantCount.objects.filter(session__in=scoped, dimension=CountDimension.SEX).aggregate(
+            n=Sum("count")
+        )["n"]
+        or 0
+    )
+    labels = _labels(by, {key for key in people if key is not None})
+    not_stated = _("No audience given") if by == "audience" else _("Not stated")
+    ordered = sorted(people, key=lambda key: (key is None, str(key) if key is not None else ""))
+    return Breakdown(
+        by=by,
+        limit=limit,
+        sessions=scoped.count(),
+        people_trained=Cell(totals["people"] + counted_total, limit),
+        attendances=Cell(totals["rows"] + counted_total, limit),
+        rows=[
+            BreakdownRow(
+                value=key,
+                label=str(labels.get(key, key)) if key is not None else str(not_stated),
+                sessions=held[key],
+                people_trained=Cell(people[key], limit),
+                attendances=Cell(rows[key], limit),
+            )
+            for key in ordered
+        ],
+    )
+
+
+def suppressed_value(value: int | None, limit: int) -> tuple[int | None, bool]:
+    """A count as an aggregate-only viewer may see it: hidden (None, True) when 1..limit."""
+    cell = Cell(value, limit)
+    return (None, True) if cell.suppressed else (value, False)

@@ -1,0 +1,113 @@
+"""Session documents (agenda, report, photos, attendance sheets): upload and protected download.
+
+Files are only ever handed out by :func:`document_download`, which starts
+from ``SessionDocument.objects.visible_to(user)``. Attendance sheets carry
+the names of the people trained, so only those who may see participant names
+get them; for everyone else they do not exist (404).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ctportal import access
+from ctportal.files import file_response
+from ctportal.uploads import UploadedDocumentField, limit_upload_size
+from projects.document_views import add_service_errors
+
+from . import services
+from .models import SessionDocument, SessionDocumentKind, TrainingSession
+
+NAMED_KINDS = {SessionDocumentKind.ATTENDANCE_SHEET}
+
+
+def _label(name: str) -> str:
+    return SessionDocument._meta.get_field(name).verbose_name
+
+
+class SessionDocumentForm(forms.Form):
+    title = forms.CharField(label=_label("title"), max_length=255)
+    kind = forms.ChoiceField(label=_label("kind"), choices=SessionDocumentKind.choices)
+    language = forms.ChoiceField(
+        label=_label("language"), choices=[("", "—"), *settings.LANGUAGES], required=False
+    )
+    file = UploadedDocumentField(label=_label("file"), required=False)
+    url = forms.URLField(
+        label=_label("url"),
+        required=False,
+        assume_scheme="https",
+        help_text=gettext_lazy("Instead of a file, a link to a document published elsewhere."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("file") and not data.get("url"):
+            raise ValidationError(_("Attach a file or give a link."))
+        return data
+
+
+def visible_session_documents(user) -> QuerySet[SessionDocument]:
+    """Session documents the user may see: in scope, attendance sheets only with names."""
+    documents = SessionDocument.objects.visible_to(user)
+    if not access.sees_participant_names(user):
+        documents = documents.exclude(kind__in=NAMED_KINDS)
+    return documents
+
+
+def session_documents(*, user, session: TrainingSession) -> list[SessionDocument]:
+    """The documents of one session shown to the user, in one query."""
+    return list(visible_session_documents(user).filter(session=session))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@limit_upload_size
+def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a document to a session; editors of the session's project only."""
+    sessions = TrainingSession.objects.visible_to(request.user).select_related(
+        "project", "host_country"
+    )
+    session = get_object_or_404(sessions, pk=pk)
+    if not access.can_edit_project(request.user, session.project):
+        raise PermissionDenied
+    posted = request.method == "POST"
+    form = SessionDocumentForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        initial={"language": session.language},
+    )
+    if posted and form.is_valid():
+        data = {**form.cleaned_data, "file": form.cleaned_data["file"] or ""}
+        try:
+            services.session_document_add(user=request.user, session=session, data=data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The document was added."))
+            return redirect(f"{reverse('trainings:detail', args=[session.pk])}#documents")
+    return render(
+        request,
+        "trainings/document_upload.html",
+        {"session": session, "document_form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def document_download(request: HttpRequest, pk: int, doc_pk: int) -> FileResponse:
+    """The file of a document of a session the user may see; 404 otherwise."""
+    documents = visible_session_documents(request.user).filter(session_id=pk)
+    document = get_object_or_404(documents.only("pk", "title", "file"), pk=doc_pk)
+    return file_response(document.file, title=document.title)

@@ -1,0 +1,128 @@
+"""The session list as CSV and XLSX files, with the filters of the page.
+
+Files hold sessions and their totals, never a participant's name; small
+totals are hidden from aggregate-only users as on the pages.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from projects.exports import FORMULA_START
+
+from .models import SessionKind, SessionStatus
+from .page_selectors import session_cells
+
+CHUNK_SIZE = 2000
+WIDE = {"title": 50, "audiences": 30, "partners": 30, "facilitators": 30, "project_title": 40}
+
+
+def session_columns() -> list[tuple[str, str]]:
+    """(key, heading) of each column."""
+    return [
+        ("project", _("Project")),
+        ("project_title", _("Project title")),
+        ("title", _("Title")),
+        ("kind", _("Kind")),
+        ("status", _("Status")),
+        ("start_date", _("Start date")),
+        ("end_date", _("End date")),
+        ("host_country", _("Host country")),
+        ("city", _("City")),
+        ("venue", _("Venue")),
+        ("audiences", _("Audiences")),
+        ("partners", _("Partner institutions")),
+        ("facilitators", _("Facilitators")),
+        ("participants", _("Participants")),
+        ("female", _("Women")),
+        ("male", _("Men")),
+    ]
+
+
+def session_rows(sessions: QuerySet, *, limit: int) -> Iterator[dict[str, Any]]:
+    """One dict per session of a list already scoped and annotated with its totals."""
+    kinds, statuses = dict(SessionKind.choices), dict(SessionStatus.choices)
+    queryset = sessions.prefetch_related("partners", "facilitators")
+    for session in queryset.iterator(chunk_size=CHUNK_SIZE):
+        cells = session_cells(session, limit)
+        yield {
+            "project": session.project.code,
+            "project_title": session.project.title,
+            "title": session.title,
+            "kind": str(kinds.get(session.kind, session.kind)),
+            "status": str(statuses.get(session.status, session.status)),
+            "start_date": session.start_date,
+            "end_date": session.end_date,
+            "host_country": session.host_country.name,
+            "city": session.city,
+            "venue": session.venue,
+            "audiences": "; ".join(str(a) for a in session.audiences.all()),
+            "partners": "; ".join(o.name for o in session.partners.all()),
+            "facilitators": "; ".join(o.name for o in session.facilitators.all()),
+            "participants": cells["total"].shown,
+            "female": cells["female"].shown,
+            "male": cells["male"].shown,
+        }
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def render_csv(sessions: QuerySet, *, limit: int) -> bytes:
+    """CSV with a byte-order mark, so spreadsheet programs read Arabic text right."""
+    columns = session_columns()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([heading for _key, heading in columns])
+    for row in session_rows(sessions, limit=limit):
+        values = [row[key] for key, _heading in columns]
+        writer.writerow(
+            [
+                "" if v is None else v.isoformat() if hasattr(v, "isoformat") else _text(v)
+                for v in values
+            ]
+        )
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def render_xlsx(sessions: QuerySet, *, limit: int) -> bytes:
+    """One sheet, one row per session; dates and numbers keep their types."""
+    columns = session_columns()
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Training sessions")[:31])
+    for index, (key, _heading) in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = WIDE.get(key, 14)
+    bold = Font(bold=True)
+    header = []
+    for _key, heading in columns:
+        cell = WriteOnlyCell(sheet, value=heading)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for row in session_rows(sessions, limit=limit):
+        cells = []
+        for key, _heading in columns:
+            cell = WriteOnlyCell(sheet, value=row[key])
+            if isinstance(row[key], str):
+                # Text stays text, even when it starts with "=".
+                cell.data_type = "s"
+            elif hasattr(row[key], "isoformat"):
+                cell.number_format = "yyyy-mm-dd"
+            cells.append(cell)
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,286 @@
+"""Checking the rows of an attendance sheet: codes, countries, scores and duplicates.
+
+Each row becomes the values ``trainings.services.attendances_bulk_add`` takes,
+or errors naming the row as the spreadsheet numbers it, the column and what is
+wrong. The whole sheet is checked before anything is written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from projects.models import Country, Sex
+
+from .imports import (
+    MAX_ERRORS,
+    MAX_ROWS,
+    TEXT_LIMITS,
+    column_positions,
+    error,
+    file_error,
+    open_sheet,
+    text_of,
+)
+from .models import AgeBand, Attendance, InstitutionType
+
+YES = {"yes", "y", "true", "1", "x", "oui", "o", "نعم"}
+NO = {"no", "n", "false", "0", "non", "لا"}
+
+
+def _choice_lookup(choices) -> dict[str, str]:
+    """Codes and their labels in every language of the portal, folded for comparison."""
+    lookup = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for code, label in choices:
+                lookup[str(label).casefold()] = code
+                lookup[str(label).replace("–", "-").casefold()] = code
+    lookup.update({code.casefold(): code for code, _label in choices})
+    return lookup
+
+
+class RowChecker:
+    """Turns the cells of one row into participant values, or errors for that row."""
+
+    def __init__(self) -> None:
+        self.sex = {**_choice_lookup(Sex.choices), "f": Sex.FEMALE, "m": Sex.MALE}
+        self.age_band = _choice_lookup(AgeBand.choices)
+        self.institution_type = _choice_lookup(InstitutionType.choices)
+        self.countries: dict[str, Country] = {}
+        countries = list(Country.objects.only("pk", "code", "name_en", "name_ar", "name_fr"))
+        for country in countries:
+            for name in (country.name_en, country.name_ar, country.name_fr):
+                if name:
+                    self.countries[name.casefold()] = country
+        # A code wins over a name that happens to spell it.
+        for country in countries:
+            self.countries[str(country.code).casefold()] = country
+
+    def check(self, number: int, cells: dict[str, Any]) -> tuple[dict[str, Any], list[dict]]:
+        errors: list[dict] = []
+        row: dict[str, Any] = {}
+        for column, limit in TEXT_LIMITS.items():
+            value = text_of(cells.get(column))
+            if len(value) > limit:
+                errors.append(
+                    error(
+                        number,
+                        column,
+                        _("At most %(limit)s characters (this one has %(length)s).")
+                        % {"limit": limit, "length": len(value)},
+                    )
+                )
+            row["full_name" if column == "name" else column] = value
+        sex = text_of(cells.get("sex")).casefold()
+        if not sex:
+            errors.append(error(number, "sex", _("Give the sex: female, male or other.")))
+        elif sex not in self.sex:
+            errors.append(
+                error(
+                    number,
+                    "sex",
+                    _("Unknown sex “%(value)s”; use female, male or other.")
+                    % {"value": cells.get("sex")},
+                )
+            )
+        row["sex"] = self.sex.get(sex, "")
+        for column, lookup, what in (
+            ("age_band", self.age_band, _("age band")),
+            ("institution_type", self.institution_type, _("institution type")),
+        ):
+            value = text_of(cells.get(column)).casefold()
+            row[column] = lookup.get(value, "")
+            if value and value not in lookup:
+                codes = ", ".join(sorted(set(lookup.values())))
+                errors.append(
+                    error(
+                        number,
+                        column,
+                        _("Unknown %(what)s “%(value)s”; use one of: %(codes)s.")
+                        % {"what": what, "value": text_of(cells.get(column)), "codes": codes},
+                    )
+                )
+        for column in ("nationality", "country_of_work"):
+            value = text_of(cells.get(column))
+            row[column] = self.countries.get(value.casefold()) if value else None
+            if value and row[column] is None:
+                errors.append(
+                    error(
+                        number,
+                        column,
+                        _("Unknown country “%(value)s”; use the ISO 3166-1 two-letter code.")
+                        % {"value": value},
+                    )
+                )
+        row["attended"] = self._attended(number, cells.get("attended"), errors)
+        for column in ("pre_score", "post_score"):
+            row[column] = self._score(number, column, cells.get(column), errors)
+        return row, errors
+
+    @staticmethod
+    def _attended(number: int, value: Any, errors: list[dict]) -> bool:
+        if isinstance(value, bool):
+            return value
+        text = text_of(value).casefold()
+        if not text or text in YES:
+            return True
+        if text in NO:
+            return False
+        errors.append(
+            error(
+                number,
+                "attended",
+                _("Write yes or no (“%(value)s” is neither).") % {"value": value},
+            )
+        )
+        return True
+
+    @staticmethod
+    def _score(number: int, column: str, value: Any, errors: list[dict]) -> Decimal | None:
+        text = text_of(value).rstrip("%").strip()
+        if not text:
+            return None
+        try:
+            score = Decimal(text.replace(",", ".") if text.count(",") == 1 else text)
+        except InvalidOperation:
+            score = None
+        if score is None or not score.is_finite():
+            errors.append(
+                error(number, column, _("“%(value)s” is not a number.") % {"value": value})
+            )
+            return None
+        if score < 0:
+            errors.append(error(number, column, _("A score cannot be negative.")))
+            return None
+        if score > 100:
+            errors.append(error(number, column, _("A score must be between 0 and 100.")))
+            return None
+        return score.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def person_key(row: dict[str, Any]) -> tuple | None:
+    """What the register matches a person on; rows without a name are never matched."""
+    if not row["full_name"]:
+        return None
+    return (
+        row["full_name"].casefold(),
+        row["sex"],
+        getattr(row["nationality"], "pk", None),
+        getattr(row["country_of_work"], "pk", None),
+    )
+
+
+@dataclass
+class CheckedSheet:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    numbers: list[int] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    error_count: int = 0
+
+    def add_errors(self, errors: list[dict]) -> None:
+        self.error_count += len(errors)
+        room = MAX_ERRORS - len(self.errors)
+        if room > 0:
+            self.errors.extend(errors[:room])
+
+    def summed_errors(self) -> list[dict]:
+        hidden = self.error_count - len(self.errors)
+        if hidden <= 0:
+            return self.errors
+        return [
+            *self.errors,
+            error(None, "", _("…and %(count)s more problems.") % {"count": f"{hidden:,}"}),
+        ]
+
+
+def check_sheet(
+    handle: IO[bytes],
+    fmt: str,
+    *,
+    session,
+    on_progress: Callable[[int], None] | None = None,
+) -> CheckedSheet:
+    """Read and check every row; raises ValidationError for problems of the whole file."""
+    checker = RowChecker()
+    already = _participant_keys(session)
+    result = CheckedSheet()
+    seen: dict[tuple, int] = {}
+    with open_sheet(handle, fmt) as sheet:
+        if not sheet.header:
+            raise file_error(_("The file is empty."))
+        positions = column_positions(sheet.header)
+        for number, cells in sheet.rows:
+            values = {name: cells[i] if i < len(cells) else None for name, i in positions.items()}
+            if not any(text_of(value) for value in values.values()):
+                continue
+            if len(result.rows) >= MAX_ROWS:
+                raise file_error(
+                    _("The sheet has more than %(limit)s rows; split it into smaller files.")
+                    % {"limit": f"{MAX_ROWS:,}"}
+                )
+            row, errors = checker.check(number, values)
+            key = person_key(row)
+            if key is not None and not errors:
+                if key in seen:
+                    errors.append(
+                        error(
+                            number,
+                            "name",
+                            _(
+                                "The same person as row %(row)s (same name, sex, nationality "
+                                "and country of work)."
+                            )
+                            % {"row": seen[key]},
+                        )
+                    )
+                elif key in already:
+                    errors.append(
+                        error(
+                            number,
+                            "name",
+                            _("%(name)s is already a participant of this session.")
+                            % {"name": row["full_name"]},
+                        )
+                    )
+                seen.setdefault(key, number)
+            result.add_errors(errors)
+            result.rows.append(row)
+            result.numbers.append(number)
+            if on_progress and len(result.rows) % 1000 == 0:
+                on_progress(len(result.rows))
+    if not result.rows and not result.errors:
+        raise file_error(_("The file has a header but no participant rows."))
+    return result
+
+
+def _participant_keys(session) -> set[tuple]:
+    people = (
+        Attendance.objects.filter(session=session)
+        .exclude(person__full_name="")
+        .values_list(
+            "person__full_name", "person__sex", "person__nationality", "person__country_of_work"
+        )
+    )
+    return {(name.casefold(), sex, nat, work) for name, sex, nat, work in people}
+
+
+def errors_from_service(exc: ValidationError, numbers: list[int]) -> list[dict]:
+    """A service's ``rows[i].field`` errors, named by the sheet's row numbers."""
+    pattern = re.compile(r"^rows\[(\d+)\](?:\.(\w+))?$")
+    found = []
+    for key, messages in getattr(exc, "message_dict", {"": exc.messages}).items():
+        match = pattern.match(key)
+        row = numbers[int(match.group(1))] if match and int(match.group(1)) < len(numbers) else None
+        column = (match.group(2) or "") if match else ("" if key == "__all__" else key)
+        column = "name" if column == "full_name" else column
+        found.extend(error(row, column, message) for message in messages)
+    return found
