@@ -37,6 +37,7 @@ lint: $(STAMP)
 check: lint
 	DJANGO_SETTINGS_MODULE=ctportal.settings.production \
 	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
+	IDENTITY_ENCRYPTION_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	ALLOWED_HOSTS=ctportal.example.org $(MANAGE) check --deploy --fail-level WARNING
 
 messages: $(STAMP)

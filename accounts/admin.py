@@ -13,9 +13,12 @@ class PortalUserAdmin(UserAdmin, SimpleHistoryAdmin):
     filter_horizontal = ("countries", "projects", "groups", "user_permissions")
     fieldsets = (
         *UserAdmin.fieldsets,
-        (_("Role and scope"), {"fields": ("role", "organisation", "countries", "projects")}),
+        (
+            _("Role and scope"),
+            {"fields": ("role", "organisation", "country_office", "countries", "projects")},
+        ),
     )
     add_fieldsets = (
         *UserAdmin.add_fieldsets,
-        (_("Role and scope"), {"fields": ("role", "organisation")}),
+        (_("Role and scope"), {"fields": ("role", "organisation", "country_office")}),
     )

@@ -32,6 +32,15 @@ class User(AbstractUser):
         blank=True,
         related_name="assigned_users",
     )
+    country_office = models.ForeignKey(
+        "projects.Country",
+        verbose_name=_("country office"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="case_workers",
+        help_text=_("For case workers: the office whose victim-assistance cases they work on."),
+    )
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta:

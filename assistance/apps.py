@@ -1,5 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AssistanceConfig(AppConfig):
     name = "assistance"
+    verbose_name = _("Victim assistance")
+
+    def ready(self):
+        from . import checks  # noqa: F401

@@ -10,6 +10,11 @@ Scopes (see DESIGN.md):
   projects with a recipient country among their countries;
 - donor: the projects their organisation funds;
 - no role, inactive or anonymous: nothing.
+
+Victim-assistance cases have their own, narrower scope (see below): rows for
+case workers of the case's country office with a verified second factor and
+for administrators; identities for those case workers only; aggregates for
+the others.
 """
 
 from __future__ import annotations
@@ -122,3 +127,62 @@ def small_cell_limit(user, kind: str) -> int:
 def sees_participant_names(user) -> bool:
     """Names of trained people: programme officers (their scope) and administrators."""
     return role_of(user) in {Role.PROGRAMME_OFFICER, Role.ADMINISTRATOR}
+
+
+# Victim assistance. Case rows: administrators, and case workers of the
+# case's country office once their second factor is verified for this session
+# (request.user.is_verified(), installed by django-otp; a user loaded outside a
+# verified session, e.g. through an API token, has none). Identities, case
+# notes and shelters: those case workers only. Everybody else reads cases only
+# as aggregates (scope_case_aggregates), never as rows.
+SECOND_FACTOR_ROLES = {Role.CASE_WORKER}
+
+
+def second_factor_verified(user) -> bool:
+    is_verified = getattr(user, "is_verified", None)
+    return bool(callable(is_verified) and is_verified())
+
+
+def needs_second_factor(user) -> bool:
+    """A signed-in user whose role requires a second factor not yet given in this session."""
+    return role_of(user) in SECOND_FACTOR_ROLES and not second_factor_verified(user)
+
+
+def case_office_id(user) -> int | None:
+    """The country office whose cases the user works on, or None."""
+    if role_of(user) != Role.CASE_WORKER or not second_factor_verified(user):
+        return None
+    return user.country_office_id
+
+
+def _office_path(path: str) -> str:
+    return f"{path}__country_office_id" if path else "country_office_id"
+
+
+def scope_cases(queryset: QuerySet, user, path: str = "") -> QuerySet:
+    """Case rows (through ``path`` to the case): case workers of the office, administrators."""
+    if role_of(user) == Role.ADMINISTRATOR:
+        return queryset
+    return scope_case_workers(queryset, user, path)
+
+
+def scope_case_workers(queryset: QuerySet, user, path: str = "") -> QuerySet:
+    """What identifies a victim (identity, notes, shelters): case workers of the office only."""
+    office = case_office_id(user)
+    if office is None:
+        return queryset.none()
+    return queryset.filter(**{_office_path(path): office})
+
+
+def scope_case_aggregates(queryset: QuerySet, user) -> QuerySet:
+    """Cases a user may count: their case rows, or the cases of the projects they see."""
+    role = role_of(user)
+    if role is None or role == Role.CASE_WORKER:
+        return scope_cases(queryset, user)
+    return scope_by_project(queryset, user)
+
+
+def can_work_case(user, case) -> bool:
+    """Registering and following cases: case workers of the case's country office."""
+    office = case_office_id(user)
+    return office is not None and office == case.country_office_id

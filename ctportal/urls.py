@@ -13,5 +13,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("projects/", include("projects.urls")),
     path("trainings/", include("trainings.urls")),
+    path("research/", include("research.urls")),
     path("", include("ctportal.api_urls")),
 ]

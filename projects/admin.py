@@ -5,10 +5,12 @@ staff account without the administrator role only reaches its own scope.
 """
 
 from django.contrib import admin
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
 from ctportal import access
 from ctportal.audit import check_version
+from ctportal.uploads import UploadedDocumentField
 
 from .models import (
     Country,
@@ -96,9 +98,14 @@ class ParticipatingOrganisationInline(admin.TabularInline):
     autocomplete_fields = ["organisation"]
 
 
+# Uploads through the admin follow the same policy as the portal's forms.
+CHECKED_UPLOADS = {models.FileField: {"form_class": UploadedDocumentField}}
+
+
 class DocumentInline(admin.TabularInline):
     model = Document
     extra = 0
+    formfield_overrides = CHECKED_UPLOADS
 
 
 @admin.register(Project)
@@ -221,6 +228,7 @@ class DisaggregationAdmin(ScopedAdmin):
 
 @admin.register(Document)
 class DocumentAdmin(ProjectChildAdmin):
+    formfield_overrides = CHECKED_UPLOADS
     list_display = ["title", "project", "category", "language", "document_date"]
     list_filter = ["category", "language"]
     search_fields = ["title", "project__code"]

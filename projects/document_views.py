@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -27,7 +28,7 @@ from .models import Document, DocumentCategory, Project
 
 
 def _label(name: str) -> str:
-    return Document._meta.get_field(name).verbose_name
+    return capfirst(Document._meta.get_field(name).verbose_name)
 
 
 class ProjectDocumentForm(forms.Form):

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from ctportal import access
 from ctportal.audit import StaleVersion
+from research.selectors import research_figures
 from trainings.selectors import training_figures
 
 from . import selectors, services
@@ -90,6 +91,7 @@ def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "training": training_figures(
                 user=request.user, sessions=project.training_sessions.all()
             ),
+            "research": research_figures(user=request.user, project=project),
             "can_edit": access.can_edit_project(request.user, project),
         },
     )
@@ -103,6 +105,7 @@ def portfolio_dashboard(request: HttpRequest) -> HttpResponse:
         {
             "figures": selectors.portfolio_dashboard(user=request.user),
             "training": training_figures(user=request.user),
+            "research": research_figures(user=request.user),
         },
     )
 

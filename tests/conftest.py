@@ -12,6 +12,29 @@ def _clear_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _force_login_gives_the_second_factor(monkeypatch):
+    """``client.force_login`` skips the password; for case workers, the second factor too.
+
+    Tests of the second factor itself sign in through the real pages instead.
+    """
+    from django.test.client import ClientMixin
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from ctportal import access
+
+    force_login = ClientMixin.force_login
+
+    def force_login_verified(self, user, backend=None):
+        force_login(self, user, backend)
+        if access.role_of(user) in access.SECOND_FACTOR_ROLES:
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = f.confirmed_device(user).persistent_id
+            session.save()
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login_verified)
+
+
 @pytest.fixture
 def portfolio(db):
     """Two countries, two donors, three projects: enough to tell scopes apart.
@@ -56,7 +79,11 @@ def users(portfolio):
         "officer_lb_project": f.UserFactory(
             role=Role.PROGRAMME_OFFICER, projects=[portfolio["p_lb"]]
         ),
-        "case_worker_lb": f.UserFactory(role=Role.CASE_WORKER, countries=[portfolio["lebanon"]]),
+        "case_worker_lb": f.UserFactory(
+            role=Role.CASE_WORKER,
+            countries=[portfolio["lebanon"]],
+            country_office=portfolio["lebanon"],
+        ),
         "me": f.UserFactory(role=Role.ME_OFFICER),
         "donor_a": f.UserFactory(role=Role.DONOR, organisation=portfolio["donor_a"]),
         "donor_b": f.UserFactory(role=Role.DONOR, organisation=portfolio["donor_b"]),

@@ -201,3 +201,130 @@ class ParticipantCountFactory(DjangoModelFactory):
     dimension = "sex"
     sex = "male"
     count = 10
+
+
+def confirmed_device(user):
+    """The user's confirmed TOTP device (django-otp), created when missing."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+
+
+def verified(user):
+    """The user as a request carries it once their second factor is confirmed."""
+    user.otp_device = confirmed_device(user)
+    user.is_verified = lambda: True
+    return user
+
+
+class ShelterFactory(DjangoModelFactory):
+    class Meta:
+        model = "assistance.Shelter"
+
+    name = factory.Sequence(lambda n: f"Shelter {n}")
+    organisation = factory.SubFactory(OrganisationFactory)
+    country = factory.SubFactory(CountryFactory)
+    capacity = 10
+
+
+class CaseFactory(DjangoModelFactory):
+    class Meta:
+        model = "assistance.Case"
+
+    country_office = factory.SubFactory(CountryFactory)
+    project = factory.SubFactory(ProjectFactory)
+    identification_date = datetime.date(2021, 5, 10)
+    identified_by = "ngo"
+    sex = "Female"
+    age_at_identification = 25
+    citizenship = "ET"
+    country_of_exploitation = "LB"
+    is_forced_labour = True
+    labour_sector = "typeOfLabourDomesticWork"
+    registered_by = factory.SubFactory(
+        "tests.factories.UserFactory",
+        role=Role.CASE_WORKER,
+        username=factory.Sequence(lambda n: f"registrar{n}"),
+    )
+
+
+class ServiceFactory(DjangoModelFactory):
+    class Meta:
+        model = "assistance.Service"
+
+    case = factory.SubFactory(CaseFactory)
+    kind = "medical"
+    start_date = datetime.date(2021, 6, 1)
+    currency = "USD"
+    recorded_by = factory.SelfAttribute("case.registered_by")
+
+
+class ShelterStayFactory(DjangoModelFactory):
+    class Meta:
+        model = "assistance.ShelterStay"
+
+    case = factory.SubFactory(CaseFactory)
+    shelter = factory.SubFactory(ShelterFactory)
+    admitted_on = datetime.date(2021, 6, 1)
+
+
+class ResearchOutputFactory(DjangoModelFactory):
+    class Meta:
+        model = "research.ResearchOutput"
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Assessment of trafficking patterns {n}")
+    kind = "assessment"
+    status = "published"
+    language = "en"
+    publication_date = datetime.date(2021, 5, 1)
+    abstract = "Trafficking routes and the assistance victims receive."
+
+    @factory.post_generation
+    def projects(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.projects.set(extracted)
+
+
+class LegislativeSupportFactory(DjangoModelFactory):
+    class Meta:
+        model = "research.LegislativeSupport"
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Anti-trafficking law {n}")
+    country = factory.SubFactory(CountryFactory)
+    instrument = "law"
+
+    @factory.post_generation
+    def projects(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.projects.set(extracted)
+
+
+class LegislativeStageFactory(DjangoModelFactory):
+    class Meta:
+        model = "research.LegislativeStage"
+
+    support = factory.SubFactory(LegislativeSupportFactory)
+    stage = "drafting"
+    date = datetime.date(2021, 1, 15)
+
+
+class AwarenessActivityFactory(DjangoModelFactory):
+    class Meta:
+        model = "research.AwarenessActivity"
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Awareness campaign {n}")
+    kind = "campaign"
+    audience = "public"
+    channel = "media"
+    start_date = datetime.date(2021, 4, 1)
+    end_date = datetime.date(2021, 6, 30)
+    people_reached = 500
+
+    @factory.post_generation
+    def projects(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.projects.set(extracted)

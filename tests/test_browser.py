@@ -97,5 +97,5 @@ def test_wrong_password_keeps_the_visitor_on_the_login_page(page, transactional_
     page.fill("#id_password", "wrong")
     page.click("form[action$='/login/'] button[type=submit]")
 
-    assert page.locator("[role=alert]").is_visible()
+    sync_api.expect(page.locator("[role=alert]")).to_be_visible()
     assert "/accounts/login/" in page.url

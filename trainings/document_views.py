@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -33,7 +34,7 @@ NAMED_KINDS = {SessionDocumentKind.ATTENDANCE_SHEET}
 
 
 def _label(name: str) -> str:
-    return SessionDocument._meta.get_field(name).verbose_name
+    return capfirst(SessionDocument._meta.get_field(name).verbose_name)
 
 
 class SessionDocumentForm(forms.Form):

@@ -19,7 +19,7 @@ from ctportal import access
 from projects.models import Country, Indicator, Project, Sex
 
 from .filters import TrainingSessionFilter
-from .models import Attendance, CountDimension, InstitutionType, TrainingSession
+from .models import Attendance, Audience, CountDimension, InstitutionType, TrainingSession
 from .selectors import Cell, _round, protect, sessions_with_totals
 
 
@@ -139,20 +139,26 @@ def session_history(*, session: TrainingSession, limit: int = 10) -> list[dict[s
     records = list(
         session.history.select_related("history_user").order_by("-history_id")[: limit + 1]
     )
+    audience_names = {audience.pk: str(audience) for audience in Audience.objects.all()}
     entries = []
     for newer, older in zip(records, [*records[1:], None], strict=True):
         changes = []
         if older is not None and newer.history_type == "~":
-            for change in newer.diff_against(older, included_fields=HISTORY_FIELDS).changes:
+            diff = newer.diff_against(older, included_fields=[*HISTORY_FIELDS, "audiences"])
+            for change in diff.changes:
                 model_field = TrainingSession._meta.get_field(change.field)
-                shown = dict(model_field.choices or [])
-                changes.append(
-                    (
-                        str(model_field.verbose_name),
-                        str(shown.get(change.old, change.old or "")),
-                        str(shown.get(change.new, change.new or "")),
+                if change.field == "audiences":
+                    old, new = (
+                        ", ".join(sorted(audience_names.get(row["audience"], "?") for row in rows))
+                        for rows in (change.old, change.new)
                     )
-                )
+                else:
+                    shown = dict(model_field.choices or [])
+                    old = str(shown.get(change.old, change.old or ""))
+                    new = str(shown.get(change.new, change.new or ""))
+                changes.append((str(model_field.verbose_name), old, new))
+            if not changes:
+                continue
         action = {"+": "created", "-": "deleted"}.get(newer.history_type, "changed")
         entries.append(
             {

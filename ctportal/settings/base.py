@@ -6,6 +6,8 @@ DATABASE_URL switches to PostgreSQL, REDIS_URL to Redis for the cache and
 the Celery broker.
 """
 
+import base64
+import hashlib
 from pathlib import Path
 
 import environ
@@ -38,6 +40,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_countries",
     "simple_history",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "axes",
     "csp",
     "ctportal",
@@ -56,11 +60,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "ctportal.middleware.RoleRequiredMiddleware",
+    "accounts.second_factor.SecondFactorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -127,6 +133,21 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Case workers confirm every sign-in with a time-based one-time password.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="ctportal")
+
+# Victims' identity details are encrypted with these Fernet keys: the first
+# encrypts, every key decrypts, so a new key goes first and old ones stay until
+# `manage.py rotate_identity_keys` has re-encrypted everything. Without the
+# variable the embedded portal uses a fixed development key derived here and
+# `manage.py check` says so; production refuses to start without real keys.
+IDENTITY_ENCRYPTION_DEVELOPMENT_KEY = base64.urlsafe_b64encode(
+    hashlib.sha256(b"ctportal embedded development identity key").digest()
+).decode()
+IDENTITY_ENCRYPTION_KEYS = env.list("IDENTITY_ENCRYPTION_KEYS", default=[]) or [
+    IDENTITY_ENCRYPTION_DEVELOPMENT_KEY
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -225,6 +246,9 @@ SPECTACULAR_SETTINGS = {
         "ProjectStatusEnum": "projects.models.ProjectStatus",
         "SessionKindEnum": "trainings.models.SessionKind",
         "SessionStatusEnum": "trainings.models.SessionStatus",
+        "ResearchOutputKindEnum": "research.models.OutputKind",
+        "ResearchOutputStatusEnum": "research.models.OutputStatus",
+        "AwarenessActivityKindEnum": "research.models.ActivityKind",
         "CountryEnum": "django_countries.countries",
     },
 }

@@ -1,9 +1,10 @@
 """Production: refuses to start without SECRET_KEY and ALLOWED_HOSTS."""
 
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import IDENTITY_ENCRYPTION_DEVELOPMENT_KEY, env
 
 DEBUG = False
 try:
@@ -15,6 +16,21 @@ if not ALLOWED_HOSTS or len(SECRET_KEY) < 50 or SECRET_KEY.startswith("embedded-
     raise ImproperlyConfigured(
         "Production needs ALLOWED_HOSTS and a SECRET_KEY of 50 characters or more."
     )
+
+IDENTITY_ENCRYPTION_KEYS = env.list("IDENTITY_ENCRYPTION_KEYS", default=[])
+if not IDENTITY_ENCRYPTION_KEYS or IDENTITY_ENCRYPTION_DEVELOPMENT_KEY in IDENTITY_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured(
+        "Production needs IDENTITY_ENCRYPTION_KEYS: one or more Fernet keys, comma-separated, "
+        "newest first (python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())')."
+    )
+try:
+    [Fernet(key) for key in IDENTITY_ENCRYPTION_KEYS]
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        "IDENTITY_ENCRYPTION_KEYS holds a value that is not a Fernet key "
+        "(32 url-safe base64-encoded bytes)."
+    ) from exc
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -29,6 +29,7 @@ def production_env() -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": PRODUCTION,
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "ctportal.example.org",
+        "IDENTITY_ENCRYPTION_KEYS": "IYKKzGJ0NRnX_Dr3FPahPpzPmVS8RBmfZTNqEBuaQPM=",
     }
 
 

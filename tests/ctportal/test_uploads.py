@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
+from django.utils import translation
 from rest_framework import serializers
 
 from ctportal import uploads
@@ -18,6 +19,13 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(32)
 WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + bytes(32)
 ELF = b"\x7fELF\x02\x01\x01\x00" + bytes(64)
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + bytes(64)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Messages are checked in English, whatever language an earlier test left active.
+    with translation.override("en"):
+        yield
 
 
 def zip_of(members: dict[str, bytes]) -> bytes:

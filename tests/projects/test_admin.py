@@ -114,3 +114,24 @@ def test_funding_admin_lists_only_visible_rows(client, users, portfolio):
     client.force_login(users["admin"])
     response = client.get(reverse("admin:projects_funding_changelist"))
     assert response.context["cl"].result_count == 5
+
+
+def test_admin_document_upload_follows_the_upload_policy(client, users, portfolio):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from projects.models import Document
+
+    client.force_login(users["admin"])
+    response = client.post(
+        reverse("admin:projects_document_add"),
+        {
+            "project": portfolio["p_eg"].pk,
+            "title": "Tool",
+            "category": "A08",
+            "language": "en",
+            "file": SimpleUploadedFile("tool.exe", b"MZ\x90\x00binary", "application/x-msdownload"),
+        },
+    )
+    assert response.status_code == 200
+    assert "file" in response.context["adminform"].form.errors
+    assert not Document.objects.exists()

@@ -29,8 +29,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "Nile delta training 2024"
-SHEET_HEADER = ["name", "sex", "institution", "institution_type", "country_of_work"]
-SHEET_HEADER += ["attended", "pre_score", "post_score"]
+# The template's header: every column, in any order; cells may be left empty.
+SHEET_HEADER = ["name", "sex", "age_band", "institution", "institution_type", "role"]
+SHEET_HEADER += ["nationality", "country_of_work", "attended", "pre_score", "post_score"]
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by
 # the test itself are still synchronous and safe.
@@ -90,6 +91,9 @@ def egypt_programme(transactional_db):
 
 def shot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    # A full-page capture of a scrolled page leaves Chromium's scroll offset to be
+    # corrected on the next input, which moves the target between mousedown and mouseup.
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SCREENSHOTS / f"trainings-{name}.png"), full_page=True)
 
 
@@ -144,7 +148,7 @@ def test_officer_records_a_training_imports_a_sheet_and_reads_the_dashboard(
     page.get_by_role("link", name="New session").click()
     page.wait_for_url("**/trainings/new/")
 
-    page.select_option("#id_project", label=project.title)
+    page.select_option("#id_project", label=str(project))
     page.fill("#id_title", "Victim identification for border police")
     page.select_option("#id_kind", label="Training")
     page.select_option("#id_status", label="Held")
@@ -197,7 +201,6 @@ def test_officer_records_a_training_imports_a_sheet_and_reads_the_dashboard(
         post="90",
     )
     shot(page, "1-new-session")
-
     page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_url(re.compile(r"/trainings/\d+/$"))
     session = TrainingSession.objects.get(title="Victim identification for border police")
@@ -213,9 +216,12 @@ def test_officer_records_a_training_imports_a_sheet_and_reads_the_dashboard(
 
     # 2. An attendance sheet with one bad row: every row checked, nothing written.
     rows = [
-        ["Karim Mansour", "male", "Coast Guard", "immigration", "EG", "yes", "40", "75"],
-        ["Laila Adel", "female", "Labour Office", "labour", "EG", "yes", "55", "85"],
-        ["Youssef Nabil", "male", "Public Prosecution", "prosecution", "EG", "yes", "50", "140"],
+        ["Karim Mansour", "male", "25-34", "Coast Guard", "immigration", "Lieutenant"]
+        + ["EG", "EG", "yes", "40", "75"],
+        ["Laila Adel", "female", "35-44", "Labour Office", "labour", "Inspector"]
+        + ["EG", "EG", "yes", "55", "85"],
+        ["Youssef Nabil", "male", "45-54", "Public Prosecution", "prosecution", "Prosecutor"]
+        + ["EG", "EG", "yes", "50", "140"],
     ]
     bad = write_sheet(tmp_path / "attendance.csv", rows)
     page.get_by_role("link", name="Import attendance sheet").click()
@@ -236,7 +242,7 @@ def test_officer_records_a_training_imports_a_sheet_and_reads_the_dashboard(
     expect(participant_rows(page)).to_have_count(3)
 
     # 3. The sheet fixed: the three rows are imported at once.
-    rows[2][7] = "90"
+    rows[2][10] = "90"
     good = write_sheet(tmp_path / "attendance-fixed.csv", rows)
     page.get_by_role("link", name="Import attendance sheet").click()
     page.wait_for_url(f"**/trainings/{session.pk}/import/")

@@ -94,3 +94,22 @@ def test_calendar_ranks_each_month(portfolio):
     assert february["more"] == 1
     assert february["last"] == datetime.date(2021, 2, 28)
     assert months[11]["last"] == datetime.date(2021, 12, 31)
+
+
+def test_history_lists_audience_changes_and_skips_empty_entries(portfolio, users):
+    from trainings import services
+    from trainings.models import Audience
+    from trainings.page_selectors import session_history
+
+    session = f.TrainingSessionFactory(project=portfolio["p_eg"], host_country=portfolio["egypt"])
+    services.session_save(
+        user=users["officer_eg"],
+        session=session,
+        expected_version=session.version,
+        data={},
+        audiences=Audience.objects.filter(code="police"),
+    )
+    entries = session_history(session=session)
+    changed = [entry for entry in entries if entry["action"] == "changed"]
+    assert changed and all(entry["changes"] for entry in changed)
+    assert any("Police" in new for entry in changed for _, _, new in entry["changes"])

@@ -611,7 +611,7 @@ def test_detail_and_edit_cost_the_same_queries_for_3_or_30_participants(
         country = portfolio["egypt"] if index % 2 else None
         f.AttendanceFactory(session=session, person=f.PersonFactory(country_of_work=country))
     client.force_login(users["officer_eg"])
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(21):
         response = client.get(reverse("trainings:detail", args=[session.pk]))
     assert len(response.context["participants"]) == count
     with django_assert_max_num_queries(30):

@@ -30,6 +30,7 @@ from projects.models import (
     Transaction,
 )
 from projects.services import indicator_save, project_save, result_save, transaction_record
+from research.demo import load_research
 from trainings import demo as training_demo
 from trainings.demo import load_training_sessions
 
@@ -284,11 +285,13 @@ class Command(BaseCommand):
                 load_project(system, spec, orgs, countries, areas) for spec in demo.PROJECTS
             )
             sessions = load_training_sessions(system)
+            research = load_research(system)
             table = load_users(system, orgs, countries) if create_users else []
         self.stdout.write(
             f"Demo data: {len(countries)} countries, {len(orgs)} organisations, "
             f"{len(demo.PROJECTS)} projects ({written} created or updated), "
-            f"{len(training_demo.SESSIONS)} training sessions ({sessions} created)."
+            f"{len(training_demo.SESSIONS)} training sessions ({sessions} created), "
+            f"{research} research, legislative and awareness records created."
         )
         if table:
             self._print_logins(table)

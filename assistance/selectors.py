@@ -1,0 +1,134 @@
+"""Reads of victim assistance: dashboard figures, shelter occupancy, a case's timeline.
+
+Figures are database aggregations over the cases the user may count
+(``Case.objects.counted_for``), so donors and analysts get numbers without
+ever getting rows, and counts from 1 to the small-cell limit are hidden
+from them. Every read costs a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from operator import attrgetter
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import ExtractYear
+from django.shortcuts import get_object_or_404
+
+from ctportal import access
+from ctportal.suppression import Cell, protect
+
+from .models import Case, CaseNote, IdentityAccess, Referral, Service, Shelter, ShelterStay
+from .vocabulary import ExploitationType, flag_field
+
+
+@dataclass
+class CaseFigures:
+    identified: Cell
+    assisted: Cell
+    by_exploitation: dict[str, Cell] = field(default_factory=dict)
+    by_sex: dict[str, Cell] = field(default_factory=dict)
+    by_age_band: dict[str, Cell] = field(default_factory=dict)
+    by_nationality: dict[str, Cell] = field(default_factory=dict)
+    by_year: dict[int, Cell] = field(default_factory=dict)
+    services_by_kind: dict[str, Cell] = field(default_factory=dict)
+
+
+def _breakdown(rows, limit: int) -> dict:
+    """Cells of a partition of the cases ("" is "not recorded"), protected against subtraction."""
+    cells = {key: Cell(count, limit) for key, count in sorted(rows, key=lambda r: str(r[0]))}
+    protect(list(cells.values()))
+    return cells
+
+
+def case_figures(*, user, cases=None) -> CaseFigures:
+    """Cases identified and assisted (at least one service), broken down for dashboards.
+
+    ``cases`` narrows the figures (e.g. a filtered list); it is intersected
+    with what the user may count. Exploitation types overlap (a case may
+    have several), so they are suppressed cell by cell only.
+    """
+    scoped = Case.objects.counted_for(user)
+    if cases is not None:
+        scoped = scoped.filter(pk__in=cases.values("pk"))
+    limit = access.small_cell_limit(user, "case")
+    has_service = Exists(Service.objects.filter(case=OuterRef("pk")))
+    totals = scoped.annotate(has_service=has_service).aggregate(
+        identified=Count("pk"), assisted=Count("pk", filter=Q(has_service=True))
+    )
+    exploitation = scoped.aggregate(
+        **{
+            code: Count("pk", filter=Q(**{flag_field(code): True}))
+            for code in ExploitationType.values
+        }
+    )
+
+    def grouped(queryset, key: str):
+        return queryset.values_list(key).annotate(n=Count("pk")).order_by()
+
+    services = Service.objects.filter(case__in=scoped)
+    return CaseFigures(
+        identified=Cell(totals["identified"], limit),
+        assisted=Cell(totals["assisted"], limit),
+        by_exploitation={code: Cell(n, limit) for code, n in exploitation.items() if n},
+        by_sex=_breakdown(grouped(scoped, "sex"), limit),
+        by_age_band=_breakdown(grouped(scoped.with_age_band(), "age_band"), limit),
+        by_nationality=_breakdown(grouped(scoped, "citizenship"), limit),
+        by_year=_breakdown(
+            grouped(scoped.annotate(year=ExtractYear("identification_date")), "year"), limit
+        ),
+        services_by_kind={
+            kind: Cell(n, limit) for kind, n in sorted(grouped(services, "kind"), key=str)
+        },
+    )
+
+
+def shelter_occupancy(*, user, on: datetime.date | None = None):
+    """The shelters a user may see, each with ``occupancy`` on the day and its capacity."""
+    return (
+        Shelter.objects.visible_to(user)
+        .with_occupancy(on)
+        .select_related("country", "organisation")
+        .order_by("country__name_en", "name")
+    )
+
+
+def identity_access_log(*, user, case: Case | None = None):
+    """The identity access log, newest first: administrators only."""
+    log = IdentityAccess.objects.visible_to(user).select_related("user", "case")
+    return log.filter(case=case) if case is not None else log
+
+
+@dataclass
+class TimelineEntry:
+    day: datetime.date
+    kind: str
+    item: object
+
+
+def case_timeline(*, user, pk: int) -> tuple[Case, list[TimelineEntry]]:
+    """A case and its services, referrals, stays and (for its case workers) notes, newest first.
+
+    404 outside the user's scope. Five queries whatever the length of the timeline.
+    """
+    case = get_object_or_404(Case.objects.visible_to(user).for_list(), pk=pk)
+    entries = [
+        TimelineEntry(s.start_date, "service", s)
+        for s in Service.objects.filter(case=case).select_related("provider")
+    ]
+    entries += [
+        TimelineEntry(r.sent_on, "referral", r)
+        for r in Referral.objects.filter(case=case).select_related(
+            "from_organisation", "to_organisation"
+        )
+    ]
+    entries += [
+        TimelineEntry(s.admitted_on, "stay", s)
+        for s in ShelterStay.objects.filter(case=case).select_related("shelter")
+    ]
+    entries += [
+        TimelineEntry(n.written_at.date(), "note", n)
+        for n in CaseNote.objects.visible_to(user).filter(case=case).select_related("author")
+    ]
+    return case, sorted(entries, key=attrgetter("day"), reverse=True)

@@ -1,0 +1,165 @@
+"""The case workers' second factor, through the real sign-in pages (never force_login)."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from assistance.models import Case
+from ctportal import access
+from ctportal.access import Role
+from tests import factories as f
+
+PASSWORD = "correct horse battery staple"
+ENROL = reverse("second_factor_enrol")
+VERIFY = reverse("second_factor_verify")
+BLOCKED = ["/", "/projects/", "/trainings/", "/admin/", "/accounts/password/"]
+
+
+def sign_in(user) -> Client:
+    client = Client()
+    response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def token(device: TOTPDevice) -> str:
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+@pytest.fixture
+def worker(portfolio):
+    """A Lebanon case worker with no authenticator yet."""
+    lebanon = portfolio["lebanon"]
+    return f.UserFactory(role=Role.CASE_WORKER, countries=[lebanon], country_office=lebanon)
+
+
+def test_without_a_device_every_page_sends_to_enrolment(worker):
+    client = sign_in(worker)
+
+    for path in BLOCKED:
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response["Location"].startswith(f"{ENROL}?next="), path
+
+
+def test_the_api_answers_403_to_an_unverified_session(worker):
+    response = sign_in(worker).get("/api/v1/projects/")
+
+    assert response.status_code == 403
+    assert "authenticator" in response.json()["detail"]
+
+
+def test_an_unverified_session_has_no_case_scope(worker, cases):
+    response = sign_in(worker).get(ENROL)
+
+    user = response.wsgi_request.user
+    assert not user.is_verified()
+    assert not Case.objects.visible_to(user).exists()
+
+
+def test_enrolment_shows_an_inline_qr_code_and_confirms_with_a_code(worker, cases):
+    client = sign_in(worker)
+    page = client.get(f"{ENROL}?next=/projects/")
+    content = page.content.decode()
+    device = TOTPDevice.objects.get(user=worker)
+
+    assert page.status_code == 200
+    assert '<svg width="' in content
+    assert 'src="http' not in content and "chart.googleapis" not in content
+    assert not device.confirmed
+
+    wrong = client.post(ENROL, {"token": "000000", "next": "/projects/"})
+    assert "not valid" in wrong.content.decode()
+    device.refresh_from_db()
+    device.throttle_reset()
+    assert not device.confirmed
+    assert client.get("/projects/").status_code == 302
+
+    done = client.post(ENROL, {"token": token(device), "next": "/projects/"})
+
+    assert done.status_code == 302
+    assert done["Location"] == "/projects/"
+    device.refresh_from_db()
+    assert device.confirmed
+    through = client.get("/projects/")
+    assert through.status_code == 200
+    user = through.wsgi_request.user
+    assert user.is_verified()
+    assert set(Case.objects.visible_to(user)) == {cases["lb"]}
+
+
+@pytest.fixture
+def enrolled(worker):
+    return f.confirmed_device(worker)
+
+
+def test_with_a_device_every_page_sends_to_verification(worker, enrolled):
+    client = sign_in(worker)
+
+    for path in BLOCKED:
+        assert client.get(path)["Location"].startswith(f"{VERIFY}?next="), path
+    # A password alone cannot add another authenticator.
+    assert client.get(ENROL)["Location"].startswith(VERIFY)
+    assert TOTPDevice.objects.filter(user=worker).count() == 1
+
+
+def test_a_valid_code_lets_the_case_worker_through(worker, enrolled, cases):
+    client = sign_in(worker)
+    session_before = client.session.session_key
+
+    response = client.post(VERIFY, {"token": token(enrolled), "next": "/trainings/"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/trainings/"
+    assert client.session.session_key != session_before
+    assert client.get("/projects/").status_code == 200
+    assert client.get(VERIFY)["Location"] == reverse("home")
+
+
+def test_a_wrong_code_keeps_the_door_shut_and_throttles(worker, enrolled):
+    client = sign_in(worker)
+
+    wrong = client.post(VERIFY, {"token": "123456"})
+    assert wrong.status_code == 200
+    assert "not valid" in wrong.content.decode()
+    assert client.get("/projects/").status_code == 302
+
+    # Straight after a wrong code even the right one waits.
+    throttled = client.post(VERIFY, {"token": token(enrolled)})
+    assert "Too many wrong codes" in throttled.content.decode()
+    assert client.get("/projects/").status_code == 302
+
+
+@pytest.mark.parametrize("value", ["12345", "abcdef", ""])
+def test_malformed_codes_get_a_field_message(worker, enrolled, value):
+    response = sign_in(worker).post(VERIFY, {"token": value})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["token"]
+
+
+def test_next_never_leaves_the_portal(worker, enrolled):
+    client = sign_in(worker)
+
+    response = client.post(VERIFY, {"token": token(enrolled), "next": "https://evil.example.org/"})
+
+    assert response["Location"] == reverse("home")
+
+
+def test_signing_out_works_before_the_second_factor(worker):
+    client = sign_in(worker)
+
+    assert client.post(reverse("logout")).status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("who", ["officer_eg", "me", "donor_a", "analyst", "admin"])
+def test_other_roles_need_no_second_factor(users, who):
+    client = sign_in(users[who])
+
+    assert client.get("/projects/").status_code == 200
+    assert client.get(ENROL)["Location"] == reverse("home")
+    assert not access.needs_second_factor(users[who])
