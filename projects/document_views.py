@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ctportal import access
 from ctportal.files import file_response
+from ctportal.forms import add_service_errors
 from ctportal.uploads import UploadedDocumentField, limit_upload_size
 
 from . import services
@@ -53,13 +54,6 @@ class ProjectDocumentForm(forms.Form):
         if not self.errors and not data.get("file") and not data.get("url"):
             raise ValidationError(_("Attach a file or give a link."))
         return data
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's errors on the form: on their field when it has one, else on top."""
-    errors = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
-    for field, field_errors in errors.items():
-        form.add_error(field if field in form.fields else None, field_errors)
 
 
 def document_url(document: Document) -> str:

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ctportal.files import file_response
+from ctportal.forms import add_service_errors
 from ctportal.uploads import limit_upload_size
-from projects.document_views import add_service_errors
 
 from . import services
 from .forms import AttachmentForm

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from projects.document_views import add_service_errors
+from ctportal.forms import add_service_errors
 from trainings.views import label_empty_choices
 
 from . import selectors, services

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,13 +23,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ctportal import access
 from ctportal.files import file_response
+from ctportal.forms import add_service_errors
 from ctportal.uploads import UploadedDocumentField, limit_upload_size
-from projects.document_views import add_service_errors
 
 from . import services
 from .models import SessionDocument, SessionDocumentKind, TrainingSession
-
-NAMED_KINDS = {SessionDocumentKind.ATTENDANCE_SHEET}
 
 
 def _label(name: str) -> str:
@@ -58,17 +55,9 @@ class SessionDocumentForm(forms.Form):
         return data
 
 
-def visible_session_documents(user) -> QuerySet[SessionDocument]:
-    """Session documents the user may see: in scope, attendance sheets only with names."""
-    documents = SessionDocument.objects.visible_to(user)
-    if not access.sees_participant_names(user):
-        documents = documents.exclude(kind__in=NAMED_KINDS)
-    return documents
-
-
 def session_documents(*, user, session: TrainingSession) -> list[SessionDocument]:
     """The documents of one session shown to the user, in one query."""
-    return list(visible_session_documents(user).filter(session=session))
+    return list(SessionDocument.objects.visible_to(user).filter(session=session))
 
 
 @login_required
@@ -109,6 +98,6 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def document_download(request: HttpRequest, pk: int, doc_pk: int) -> FileResponse:
     """The file of a document of a session the user may see; 404 otherwise."""
-    documents = visible_session_documents(request.user).filter(session_id=pk)
+    documents = SessionDocument.objects.visible_to(request.user).filter(session_id=pk)
     document = get_object_or_404(documents.only("pk", "title", "file"), pk=doc_pk)
     return file_response(document.file, title=document.title)

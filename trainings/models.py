@@ -10,6 +10,7 @@ from .querysets import (
     AttendanceQuerySet,
     ParticipantCountQuerySet,
     PersonQuerySet,
+    SessionDocumentQuerySet,
     TrainingSessionQuerySet,
 )
 
@@ -363,7 +364,7 @@ class SessionDocument(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
-    objects = AttendanceQuerySet.as_manager()
+    objects = SessionDocumentQuerySet.as_manager()
 
     class Meta:
         ordering = ["kind", "title"]

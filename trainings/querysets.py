@@ -26,3 +26,12 @@ class PersonQuerySet(models.QuerySet):
 
         sessions = Attendance.objects.visible_to(user).values("person_id")
         return self.filter(pk__in=sessions)
+
+
+class SessionDocumentQuerySet(AttendanceQuerySet):
+    def visible_to(self, user):
+        """In scope; attendance sheets name trainees, so only for those who see names."""
+        documents = super().visible_to(user)
+        if not access.sees_participant_names(user):
+            documents = documents.exclude(kind="attendance_sheet")
+        return documents

@@ -282,3 +282,15 @@ def test_session_page_queries_do_not_grow_with_documents(
         response = client.get(reverse("trainings:detail", args=[session.pk]))
 
     assert response.content.decode().count(f"/trainings/{session.pk}/documents/") == count + 1
+
+
+@pytest.mark.parametrize("who", ["officer_eg", "admin", "me", "donor_a", "analyst"])
+def test_attendance_sheets_only_for_those_who_see_names(portfolio, users, who):
+    from trainings.models import SessionDocument
+
+    session = f.TrainingSessionFactory(project=portfolio["p_eg"], host_country=portfolio["egypt"])
+    f.SessionDocumentFactory(session=session, kind="attendance_sheet")
+    f.SessionDocumentFactory(session=session, kind="agenda")
+    kinds = set(SessionDocument.objects.visible_to(users[who]).values_list("kind", flat=True))
+    expected = {"agenda", "attendance_sheet"} if who in ("officer_eg", "admin") else {"agenda"}
+    assert kinds == expected
