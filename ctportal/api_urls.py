@@ -9,6 +9,8 @@ from projects.api.views import ObtainTokenView
 urlpatterns = [
     path("api/v1/trainings/", include("trainings.api.urls")),
     path("api/v1/research/", include("research.api.urls")),
+    path("api/v1/assistance/ctdc/", include("assistance.api.ctdc_urls")),
+    path("api/v1/assistance/", include("assistance.api.urls")),
     path("api/v1/", include("projects.api.urls")),
     path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
