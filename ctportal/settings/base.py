@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "trainings",
     "assistance",
     "research",
+    "dashboards",
 ]
 
 MIDDLEWARE = [

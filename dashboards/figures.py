@@ -1,0 +1,234 @@
+"""Computing a metric for a viewer: labels, totals, small-cell suppression and caching.
+
+Every figure is computed over what the viewer may see (the sources start
+from ``visible_to``/``counted_for``), then counts of people from 1 to the
+viewer's small-cell limit are hidden, with one more cell hidden wherever a
+hidden one could be found by subtraction from what is shown (rows, columns
+and the total). Results are cached per viewer scope and language; any change
+to the underlying records moves the generation number and so retires them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.cache import cache
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from ctportal import access
+from ctportal.suppression import Cell, protect
+
+from .invalidation import generation
+from .registry import DIMENSIONS, Filters, Key, Metric, Query, get_metric
+
+CACHE_SECONDS = 60 * 60
+
+
+class BadDimension(ValueError):
+    pass
+
+
+@dataclass
+class Row:
+    keys: tuple[Key, ...]
+    labels: tuple[str, ...]
+    cell: Cell
+
+    @property
+    def label(self) -> str:
+        return " · ".join(self.labels)
+
+
+@dataclass
+class Figure:
+    metric: Metric
+    dimensions: tuple[str, ...]
+    rows: list[Row]
+    # One total per currency for money, a single one otherwise.
+    totals: list[Row]
+
+    def long(self) -> list[dict[str, Any]]:
+        """Long (tidy) format: one record per cell, ready to pivot."""
+        records = []
+        for row in self.rows:
+            record: dict[str, Any] = {"metric": self.metric.code}
+            for dim, key, label in zip(self.dimensions, row.keys, row.labels, strict=True):
+                record[dim] = key
+                record[f"{dim}_label"] = label
+            record.update(cell_record(row.cell))
+            records.append(record)
+        return records
+
+    def total_records(self) -> list[dict[str, Any]]:
+        return [
+            {**dict(zip(self.dimensions[:1], t.keys, strict=False)), **cell_record(t.cell)}
+            for t in self.totals
+        ]
+
+
+def cell_record(cell: Cell) -> dict[str, Any]:
+    value = cell.value
+    if isinstance(value, Decimal):
+        value = str(value)
+    return {
+        "value": None if cell.suppressed else value,
+        "suppressed": cell.suppressed,
+        "display": str(cell.shown),
+    }
+
+
+def scope_key(user) -> str:
+    """What decides a user's figures: role, projects in scope, case office, small-cell limits."""
+    cached = getattr(user, "_metrics_scope_key", None)
+    if cached:
+        return cached
+    role = access.role_of(user)
+    ids = access.visible_project_ids(user)
+    projects = (
+        "all"
+        if ids is None
+        else ",".join(str(pk) for pk in sorted(next(iter(row.values())) for row in ids))
+    )
+    parts = [
+        str(role),
+        projects,
+        str(access.case_office_id(user)),
+        str(access.small_cell_limit(user, "training")),
+        str(access.small_cell_limit(user, "case")),
+    ]
+    key = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+    with contextlib.suppress(AttributeError):  # AnonymousUser and friends
+        user._metrics_scope_key = key
+    return key
+
+
+def _source_rows(metric: Metric, query: Query) -> list[tuple[tuple[Key, ...], Any]]:
+    return [(tuple(keys), value) for keys, value in metric.source(query) if value is not None]
+
+
+def _sort(metric: Metric, dims: tuple[str, ...], rows: list[tuple[tuple, Any]]) -> list:
+    def sort_key(row):
+        keys, value = row
+        ordered = [
+            (str(k) if DIMENSIONS[d].ordered else "") for d, k in zip(dims, keys, strict=True)
+        ]
+        return (*ordered, -(value or 0), [str(k) for k in keys])
+
+    return sorted(rows, key=sort_key)
+
+
+def _labels(dims: tuple[str, ...], rows: list[tuple[tuple, Any]]) -> list[dict[Key, str]]:
+    names = []
+    for i, dim in enumerate(dims):
+        keys = list({row[0][i] for row in rows})
+        labeller = DIMENSIONS[dim].labels
+        found = labeller(keys) if labeller else {}
+        names.append({k: found.get(k) or ("—" if k in (None, "") else str(k)) for k in keys})
+    return names
+
+
+def _protect_grid(cells: dict[tuple, Cell], dims: tuple[str, ...]) -> None:
+    """Hide complementary cells along every dimension shown, until nothing changes."""
+    for _round in range(4):
+        before = sum(c.hidden for c in cells.values())
+        for axis in range(len(dims)):
+            groups: dict[tuple, list[Cell]] = {}
+            for keys, cell in cells.items():
+                rest = keys[:axis] + keys[axis + 1 :]
+                groups.setdefault(rest, []).append(cell)
+            for group in groups.values():
+                protect(group)
+        if sum(c.hidden for c in cells.values()) == before:
+            return
+
+
+def compute(metric: Metric, query: Query) -> dict[str, Any]:
+    """The figure as plain data (cacheable): dims, rows and totals of (keys, labels, value)."""
+    dims = query.dimensions
+    if metric.unit == "money" and (not dims or dims[0] != "currency"):
+        dims = ("currency", *[d for d in dims if d != "currency"])
+    rows = _sort(metric, dims, _source_rows(metric, Query(query.user, dims, query.filters)))
+    total_dims = dims[:1] if metric.unit == "money" else ()
+    totals = (
+        rows
+        if dims == total_dims
+        else _source_rows(metric, Query(query.user, total_dims, query.filters))
+    )
+    names = _labels(dims, rows)
+    total_names = _labels(total_dims, totals)
+    return {
+        "dims": dims,
+        "rows": [
+            (keys, tuple(names[i][k] for i, k in enumerate(keys)), value) for keys, value in rows
+        ],
+        "totals": [
+            (keys, tuple(total_names[i][k] for i, k in enumerate(keys)), value)
+            for keys, value in totals
+        ],
+    }
+
+
+def figures(
+    code: str | Metric,
+    *,
+    user,
+    dimensions: tuple[str, ...] | list[str] = (),
+    filters: Filters | None = None,
+) -> Figure:
+    """A metric for a viewer, broken down by ``dimensions`` and narrowed by ``filters``."""
+    metric = code if isinstance(code, Metric) else get_metric(code)
+    dims = tuple(d for d in dimensions if d)
+    bad = [d for d in dims if not metric.allows(d) and d != "currency"]
+    if bad or len(set(dims)) != len(dims):
+        raise BadDimension(", ".join(bad) or "repeated dimension")
+    filters = filters or Filters()
+    key = "metric:{gen}:{code}:{dims}:{filters}:{scope}:{lang}".format(
+        gen=generation(),
+        code=metric.code,
+        dims=",".join(dims),
+        filters=filters.key(),
+        scope=scope_key(user),
+        lang=get_language() or "en",
+    )
+    data = cache.get(key)
+    if data is None:
+        data = compute(metric, Query(user, dims, filters))
+        cache.set(key, data, CACHE_SECONDS)
+    return _suppressed(metric, user, data)
+
+
+def _suppressed(metric: Metric, user, data: dict[str, Any]) -> Figure:
+    limit = access.small_cell_limit(user, metric.sensitivity) if metric.sensitivity else 0
+    dims = tuple(data["dims"])
+    cells = {tuple(keys): Cell(value, limit) for keys, _names, value in data["rows"]}
+    totals = [Row(tuple(k), tuple(lbl), Cell(v, limit)) for k, lbl, v in data["totals"]]
+    if limit and dims and not (set(dims) & metric.overlapping):
+        _protect_grid(cells, dims)
+    rows = [Row(tuple(k), tuple(lbl), cells[tuple(k)]) for k, lbl, _value in data["rows"]]
+    return Figure(metric=metric, dimensions=dims, rows=rows, totals=totals)
+
+
+def parse_filters(params) -> tuple[Filters, dict[str, str]]:
+    """Filters from query parameters or widget settings, with an error per bad field."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for name in ("project", "donor", "year"):
+        raw = params.get(name)
+        if raw in (None, ""):
+            continue
+        try:
+            values[name] = int(raw)
+        except (TypeError, ValueError):
+            errors[name] = _("Enter a whole number.")
+    country = params.get("country")
+    if country:
+        if isinstance(country, str) and len(country) == 2 and country.isalpha():
+            values["country"] = country.upper()
+        else:
+            errors["country"] = _("Enter a two-letter ISO country code.")
+    return Filters(**values), errors

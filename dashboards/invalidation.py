@@ -1,0 +1,49 @@
+"""Retiring cached figures when the records behind them change.
+
+Cached figures carry a generation number in their key. Any save or delete in
+an app that provides metrics moves the number on, so the next read computes
+afresh; stale entries simply expire. Bulk writes that send no signals
+(``bulk_create``, ``QuerySet.update``) call ``invalidate()`` themselves.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+GENERATION_KEY = "metrics:generation"
+SOURCE_APPS = {"projects", "trainings", "assistance", "research"}
+
+
+def generation() -> int:
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        # A new series starts from the clock, so it never meets keys of an evicted one.
+        cache.add(GENERATION_KEY, time.time_ns() // 1000, None)
+        value = cache.get(GENERATION_KEY) or 1
+    return int(value)
+
+
+def _bump() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # not set yet, or evicted: start a new series
+        generation()
+
+
+def invalidate() -> None:
+    """Retire every cached figure once the current transaction commits."""
+    transaction.on_commit(_bump)
+
+
+def _changed(sender, **kwargs) -> None:
+    if sender._meta.app_label in SOURCE_APPS:
+        invalidate()
+
+
+def connect() -> None:
+    for signal in (post_save, post_delete, m2m_changed):
+        signal.connect(_changed, dispatch_uid=f"metrics-invalidate-{signal}")
