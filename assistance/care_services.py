@@ -25,6 +25,7 @@ from ctportal.audit import save_with_history
 from ctportal.uploads import accept_upload
 
 from .models import Case, CaseNote, Referral, Service, Shelter, ShelterStay
+from .note_files import sealed
 from .services import require_case_work
 from .vocabulary import REFERRAL_TRANSITIONS, CaseStatus, ReferralStatus
 
@@ -220,7 +221,7 @@ def note_add(
             errors["attachment"] = exc.messages
     note = CaseNote(case=case, author=user, text=text, attachment_title=attachment_title.strip())
     if attachment is not None and "attachment" not in errors:
-        note.attachment = attachment
+        note.attachment = sealed(attachment)
         note.attachment_title = note.attachment_title or attachment.name
     _check(note, errors)
     note.save()

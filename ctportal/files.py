@@ -10,6 +10,8 @@ origin.
 
 from __future__ import annotations
 
+import io
+
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404
 from django.utils.cache import patch_cache_control
@@ -17,6 +19,29 @@ from django.utils.cache import patch_cache_control
 from .uploads import content_type_for, download_name
 
 SANDBOX_POLICY = "sandbox; default-src 'none'"
+
+
+def _protect(response: FileResponse) -> FileResponse:
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = SANDBOX_POLICY
+    # Files are access-controlled: no shared cache may keep a copy.
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def _filename(name: str, title: str) -> str:
+    return download_name(title, name) if title else name.rsplit("/", 1)[-1]
+
+
+def content_response(content: bytes, *, name: str, title: str = "") -> FileResponse:
+    """Like ``file_response`` for content already in memory (e.g. decrypted)."""
+    response = FileResponse(
+        io.BytesIO(content),
+        as_attachment=True,
+        filename=_filename(name, title),
+        content_type=content_type_for(name),
+    )
+    return _protect(response)
 
 
 def file_response(field_file: FieldFile, *, title: str = "") -> FileResponse:
@@ -31,11 +56,7 @@ def file_response(field_file: FieldFile, *, title: str = "") -> FileResponse:
     response = FileResponse(
         handle,
         as_attachment=True,
-        filename=download_name(title, name) if title else name.rsplit("/", 1)[-1],
+        filename=_filename(name, title),
         content_type=content_type_for(name),
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = SANDBOX_POLICY
-    # Files are access-controlled: no shared cache may keep a copy.
-    patch_cache_control(response, private=True, no_store=True)
-    return response
+    return _protect(response)

@@ -5,6 +5,7 @@ from unittest import mock
 import pytest
 from django.core.files.storage import default_storage
 
+from dashboards import invalidation
 from projects import models as pm
 from projects.services import portfolio_export_request
 from projects.tasks import build_portfolio_export, scheduled_portfolio_export
@@ -22,7 +23,7 @@ def test_requested_export_is_built_after_commit(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         export = portfolio_export_request(user=users["donor_b"], fmt="csv")
 
-    assert len(callbacks) == 1
+    assert len([c for c in callbacks if c is not invalidation._bump]) == 1
     export.refresh_from_db()
     assert export.status == pm.ExportStatus.DONE
     assert export.project_count == 2

@@ -7,6 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from dashboards import invalidation
 from tests import factories as f
 from trainings import imports
 from trainings.import_services import (
@@ -46,6 +47,7 @@ def test_a_large_sheet_runs_after_commit_and_reaches_done(
     assert record.status == ImportStatus.PENDING
     assert record.total_rows >= imports.INLINE_ROWS
     assert not Attendance.objects.exists()
+    callbacks = [c for c in callbacks if c is not invalidation._bump]
     assert len(callbacks) == 1
 
     callbacks[0]()
