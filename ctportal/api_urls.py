@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/research/", include("research.api.urls")),
     path("api/v1/assistance/ctdc/", include("assistance.api.ctdc_urls")),
     path("api/v1/assistance/", include("assistance.api.urls")),
+    path("api/v1/metrics/", include("dashboards.api_urls")),
     path("api/v1/", include("projects.api.urls")),
     path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

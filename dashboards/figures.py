@@ -27,6 +27,7 @@ from .invalidation import generation
 from .registry import DIMENSIONS, Filters, Key, Metric, Query, get_metric
 
 CACHE_SECONDS = 60 * 60
+CENT = Decimal("0.01")
 
 
 class BadDimension(ValueError):
@@ -108,7 +109,11 @@ def scope_key(user) -> str:
 
 
 def _source_rows(metric: Metric, query: Query) -> list[tuple[tuple[Key, ...], Any]]:
-    return [(tuple(keys), value) for keys, value in metric.source(query) if value is not None]
+    rows = [(tuple(keys), value) for keys, value in metric.source(query) if value is not None]
+    if metric.unit == "money":
+        # To the cent, whatever precision the database's arithmetic came back with.
+        rows = [(keys, Decimal(value).quantize(CENT)) for keys, value in rows]
+    return rows
 
 
 def _sort(metric: Metric, dims: tuple[str, ...], rows: list[tuple[tuple, Any]]) -> list:

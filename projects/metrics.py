@@ -10,10 +10,31 @@ from django.utils.translation import gettext_lazy as _
 from dashboards.dimensions import choices_labeller, grouped, in_year, projects_for
 from dashboards.registry import Query, dimension, metric
 
-from .models import SPEND_KINDS, Funding, Project, ProjectStatus, RecipientCountry, Transaction
+from .models import (
+    SPEND_KINDS,
+    Funding,
+    Indicator,
+    IndicatorMeasure,
+    IndicatorPeriod,
+    Project,
+    ProjectStatus,
+    RecipientCountry,
+    Transaction,
+)
 
 MONEY = DecimalField(max_digits=20, decimal_places=2)
 STATUS = dimension("status", _("project status"), labels=choices_labeller(ProjectStatus))
+
+
+def _indicator_names(keys: list) -> dict:
+    # Projects often share an indicator's wording: the project code tells them apart.
+    rows = Indicator.objects.filter(pk__in=[k for k in keys if k]).values_list(
+        "pk", "title", "result__project__code"
+    )
+    return {pk: f"{title} ({code})" for pk, title, code in rows}
+
+
+INDICATOR = dimension("indicator", _("indicator"), labels=_indicator_names)
 
 
 @metric(
@@ -119,3 +140,43 @@ def spend(query: Query):
         Sum("value"),
         date_field="date",
     )
+
+
+def _periods(query: Query):
+    """Periods of the indicators counted in units: percentages and qualitative
+    indicators do not add up over periods or indicators."""
+    periods = IndicatorPeriod.objects.filter(
+        indicator__result__project__in=projects_for(query),
+        indicator__measure=IndicatorMeasure.UNIT,
+    )
+    return in_year(periods, query, "period_end")
+
+
+INDICATOR_FIELDS = {"indicator": "indicator_id", "project": "indicator__result__project_id"}
+INDICATOR_DIMENSIONS = ("indicator", "project", "year")
+
+
+@metric(
+    "indicator_target",
+    label=_("Indicator targets"),
+    description=_(
+        "Targets set for the periods of the indicators counted in units (people, "
+        "documents, ...). By year: the year a period ends. Compare with the indicators' actuals."
+    ),
+    dimensions=INDICATOR_DIMENSIONS,
+)
+def indicator_target(query: Query):
+    return grouped(_periods(query), query, INDICATOR_FIELDS, Sum("target"), date_field="period_end")
+
+
+@metric(
+    "indicator_actual",
+    label=_("Indicator actuals"),
+    description=_(
+        "Actual values reported for the periods of the indicators counted in units. "
+        "By year: the year a period ends. Compare with the indicators' targets."
+    ),
+    dimensions=INDICATOR_DIMENSIONS,
+)
+def indicator_actual(query: Query):
+    return grouped(_periods(query), query, INDICATOR_FIELDS, Sum("actual"), date_field="period_end")

@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from dashboards.invalidation import invalidate
+
 from . import import_rows, imports
 from .models import Attendance, AttendanceImport, ImportStatus, Person, TrainingSession
 from .services import PERSON_FIELDS, _blank, _require_edit
@@ -152,6 +154,8 @@ def attendances_bulk_add(
         added += len(written)
         if on_progress:
             on_progress(added)
+    # Bulk inserts send no signals: cached figures are retired here, once committed.
+    invalidate()
     return added
 
 

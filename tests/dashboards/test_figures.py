@@ -34,7 +34,7 @@ def fixed_source(query: Query):
 
 @pytest.fixture
 def fixed_metric():
-    registry.dimension("sex", "sex")
+    assert "sex" in registry.DIMENSIONS
     registry.metric(
         "test_people",
         label="People",
