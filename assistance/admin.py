@@ -10,7 +10,7 @@ from django.contrib import admin
 from ctportal import access
 from projects.admin import ScopedAdmin
 
-from .models import Case, IdentityAccess, Referral, Service, Shelter, ShelterStay
+from .models import Case, CTDCExport, IdentityAccess, Referral, Service, Shelter, ShelterStay
 
 
 class ReadOnlyMixin:
@@ -80,3 +80,20 @@ class IdentityAccessAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
+
+
+@admin.register(CTDCExport)
+class CTDCExportAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Who exported anonymised case data, when, and how much was generalised or left out."""
+
+    list_display = ("created_at", "requested_by", "format", "status", "row_count")
+    list_filter = ("status", "format")
+    list_select_related = ("requested_by",)
+    date_hierarchy = "created_at"
+    exclude = ("file",)
+
+    def has_module_permission(self, request):
+        return access.role_of(request.user) == access.Role.ADMINISTRATOR
+
+    def has_view_permission(self, request, obj=None):
+        return access.role_of(request.user) == access.Role.ADMINISTRATOR

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import export_views
 
 app_name = "assistance_exports"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", export_views.exports, name="list"),
+    path("<int:pk>/download/", export_views.download, name="download"),
+]

@@ -6,12 +6,17 @@ import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from ctportal import access
 
-from .vocabulary import age_band_expression
+from .vocabulary import CaseStatus, ReferralStatus, age_band_expression
+
+# A case is followed when something happened on it in this many days...
+FOLLOW_UP_QUIET_DAYS = 30
+# ...and no referral has waited longer than this for an answer.
+FOLLOW_UP_REFERRAL_DAYS = 14
 
 
 class CaseQuerySet(models.QuerySet):
@@ -32,6 +37,56 @@ class CaseQuerySet(models.QuerySet):
 
     def for_list(self):
         return self.select_related("country_office", "project")
+
+    def with_follow_up(self, today: datetime.date):
+        """Annotate ``quiet`` (nothing dated in the last 30 days, identification included),
+        ``referral_waiting`` (a referral still "sent" after 14 days) and ``follow_up`` (open
+        case with either)."""
+        from .models import CaseNote, Referral, Service, ShelterStay
+
+        since = today - datetime.timedelta(days=FOLLOW_UP_QUIET_DAYS)
+        # Notes are timestamped: the window starts at midnight, local time, of its first day.
+        since_moment = timezone.make_aware(datetime.datetime.combine(since, datetime.time.min))
+        waited = today - datetime.timedelta(days=FOLLOW_UP_REFERRAL_DAYS)
+        case = OuterRef("pk")
+        recent = (
+            # A victim identified within the window is not yet a quiet case.
+            Q(identification_date__gte=since)
+            | Exists(
+                Service.objects.filter(case=case).filter(
+                    Q(start_date__gte=since) | Q(end_date__gte=since)
+                )
+            )
+            | Exists(
+                Referral.objects.filter(case=case).filter(
+                    Q(sent_on__gte=since) | Q(responded_on__gte=since)
+                )
+            )
+            | Exists(
+                ShelterStay.objects.filter(case=case).filter(
+                    Q(admitted_on__gte=since) | Q(discharged_on__gte=since)
+                )
+            )
+            | Exists(CaseNote.objects.filter(case=case, written_at__gte=since_moment))
+        )
+        waiting = Exists(
+            Referral.objects.filter(case=case, status=ReferralStatus.SENT, sent_on__lt=waited)
+        )
+        is_open = ~Q(status=CaseStatus.CLOSED)
+
+        def flag(condition):
+            return models.ExpressionWrapper(condition, output_field=models.BooleanField())
+
+        return self.annotate(
+            quiet=flag(is_open & ~recent),
+            referral_waiting=flag(is_open & waiting),
+            follow_up=flag(is_open & (~recent | waiting)),
+        )
+
+    def needs_follow_up(self, today: datetime.date):
+        """Open cases with nothing (service, referral, stay, note) dated in the last 30 days,
+        or with a referral still "sent" after more than 14 days."""
+        return self.with_follow_up(today).filter(follow_up=True)
 
 
 class CaseChildQuerySet(models.QuerySet):

@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from .ctdc import ExportViewSet, RecordsView
+
+router = SimpleRouter()
+router.register("exports", ExportViewSet, basename="ctdc-export")
+
+urlpatterns = [
+    path("records/", RecordsView.as_view(), name="ctdc-records"),
+    *router.urls,
+]

@@ -1,4 +1,4 @@
-"""Re-encrypt identities, case notes and their attachments with the first key of IDENTITY_ENCRYPTION_KEYS."""
+"""Re-encrypt identities, notes and attachments with the first of IDENTITY_ENCRYPTION_KEYS."""
 
 from django.core.management.base import BaseCommand
 
@@ -8,8 +8,9 @@ from assistance.services import identities_reencrypt
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt every identity, case note and attachment with the first of IDENTITY_ENCRYPTION_KEYS. "
-        "Put the new key first, keep the old ones, run this, then remove the old keys."
+        "Re-encrypt every identity, case note and attachment with the first of "
+        "IDENTITY_ENCRYPTION_KEYS. Put the new key first, keep the old ones, run this, "
+        "then remove the old keys."
     )
 
     def handle(self, *args, **options):

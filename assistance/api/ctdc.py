@@ -1,0 +1,219 @@
+"""Anonymised case records in the CTDC layout, under /api/v1/assistance/ctdc/.
+
+``records/`` is what analysts (and everyone else) get of victim data as rows:
+k-anonymised CTDC records of the cases the caller may count, built on each
+request from the same plan as the files. ``exports/`` queues those files,
+lists the caller's own and hands them out.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from ctportal import access
+from ctportal.api import PortalPagination
+from ctportal.files import file_response
+from ctportal.suppression import Cell
+
+from ..ctdc import COLUMNS, QI_KEYS, K, ctdc_row, plan_for, published_cases, sharable_cases
+from ..export_models import CTDCExport
+from ..export_selectors import ctdc_exports_for, downloadable_ctdc_export
+from ..export_services import ctdc_export_request
+
+logger = logging.getLogger(__name__)
+
+SCOPE = (
+    "Cases you may count whose victim consented to sharing anonymised data: donors those of "
+    "the projects their organisation funds, programme officers those of their projects, "
+    "case workers those of their office (in a session confirmed with the second factor), "
+    "administrators, M&E officers and analysts all of them."
+)
+
+
+def _suppressed(count: int, user) -> int | None:
+    """Records left out; null when from 1 to 10 for aggregate-only viewers."""
+    cell = Cell(count, access.small_cell_limit(user, "case"))
+    return None if cell.suppressed else count
+
+
+class PublishedRecords:
+    """The published rows as a paginator wants them: the count is known from the plan."""
+
+    def __init__(self, queryset, count: int):
+        self.queryset, self._count = queryset, count
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        return self.queryset[index]
+
+
+class RecordPagination(PortalPagination):
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data["results"])
+        meta = {key: value for key, value in data.items() if key != "results"}
+        response.data = {**meta, **response.data}
+        return response
+
+
+RECORD_FIELDS = {name: serializers.JSONField(allow_null=True, read_only=True) for name in COLUMNS}
+
+
+class RecordsView(GenericAPIView):
+    """k-anonymised CTDC records (k = 11) of the cases the caller may count."""
+
+    pagination_class = RecordPagination
+    filter_backends: list = []
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("page", OpenApiTypes.INT, description="A page number."),
+            OpenApiParameter(
+                "page_size", OpenApiTypes.INT, description="Records per page (at most 1000)."
+            ),
+        ],
+        description=(
+            f"One record per victim in the CTDC layout, k-anonymous with k = {K} over year, "
+            "sex, age band, citizenship, country and type of exploitation: every combination "
+            "of those columns appears at least 11 times in the whole result (not per page). "
+            "`generalisation` gives the level each was published at (0 is as recorded; a "
+            "withheld value is null); `suppressed_records` counts the records left out, null "
+            "when from 1 to 10 for donors and analysts. Rows come in a random but stable "
+            f"order. {SCOPE} Also as CSV (`?format=csv`)."
+        ),
+        responses={
+            200: inline_serializer(
+                "CTDCRecordPage",
+                {
+                    "k": serializers.IntegerField(),
+                    "generalisation": serializers.DictField(child=serializers.IntegerField()),
+                    "suppressed_records": serializers.IntegerField(allow_null=True),
+                    "count": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": inline_serializer("CTDCRecord", RECORD_FIELDS, many=True),
+                },
+            )
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        cases = sharable_cases(request.user)
+        plan = plan_for(cases)
+        levels = tuple(plan.levels[key] for key in QI_KEYS)
+        page = self.paginate_queryset(
+            PublishedRecords(published_cases(cases, plan), plan.published)
+        )
+        return self.get_paginated_response(
+            {
+                "k": K,
+                "generalisation": plan.levels,
+                "suppressed_records": _suppressed(plan.suppressed, request.user),
+                "results": [
+                    dict(zip(COLUMNS, ctdc_row(values, levels), strict=True)) for values in page
+                ],
+            }
+        )
+
+
+class CTDCExportSerializer(serializers.ModelSerializer):
+    records = serializers.IntegerField(source="row_count", read_only=True)
+    suppressed_records = serializers.SerializerMethodField()
+    download = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CTDCExport
+        fields = [
+            "id",
+            "format",
+            "status",
+            "records",
+            "suppressed_records",
+            "generalisation",
+            "created_at",
+            "finished_at",
+            "download",
+        ]
+        read_only_fields = fields
+
+    def get_suppressed_records(self, export) -> int | None:
+        return _suppressed(export.suppressed_count, self.context["request"].user)
+
+    def get_download(self, export) -> str | None:
+        if export.status != "done" or not export.file:
+            return None
+        return self.context["request"].build_absolute_uri(
+            reverse("ctdc-export-download", args=[export.pk])
+        )
+
+
+class CTDCExportRequestSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=CTDCExport.Format.choices)
+
+
+class ExportViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The caller's own CTDC files: ask for one, follow it, download it."""
+
+    serializer_class = CTDCExportSerializer
+    filter_backends: list = []
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return ctdc_exports_for(self.request.user)
+
+    @extend_schema(
+        request=CTDCExportRequestSerializer,
+        responses={
+            202: CTDCExportSerializer,
+            400: OpenApiResponse(description="Unknown format; `error.fields.format` says why."),
+        },
+        description=f"Queue the CTDC file (CSV or XLSX) of your scope. {SCOPE}",
+    )
+    def create(self, request, *args, **kwargs):
+        data = CTDCExportRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            export = ctdc_export_request(user=request.user, fmt=data.validated_data["format"])
+        except (PermissionDenied, DjangoValidationError):
+            raise
+        except Exception:
+            # Built in-process without a broker: the failure is recorded on the export.
+            logger.exception("CTDC export failed while building in-process")
+            export = ctdc_exports_for(request.user).first()
+        export.refresh_from_db()
+        return Response(self.get_serializer(export).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        description="The finished file; 404 for anyone but its owner or while not ready.",
+    )
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        export = downloadable_ctdc_export(request.user, int(pk))
+        if export is None:
+            raise Http404
+        return file_response(export.file, title=f"ctdc-{export.created_at:%Y%m%d-%H%M}")

@@ -1,0 +1,10 @@
+from celery import shared_task
+
+
+@shared_task(bind=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
+def build_ctdc_export(self, export_id: int) -> dict:
+    """Build one queued CTDC export; idempotent, so a retry is safe."""
+    from .export_services import ctdc_export_build
+
+    export = ctdc_export_build(export_id=export_id)
+    return {"id": export.pk, "status": export.status, "records": export.row_count}
