@@ -14,6 +14,8 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("trainings/", include("trainings.urls")),
     path("research/", include("research.urls")),
+    path("reports/", include("reports.urls")),
+    path("dashboards/", include("dashboards.urls")),
     path("assistance/exports/", include("assistance.export_urls")),
     path("assistance/", include("assistance.urls")),
     path("", include("ctportal.api_urls")),

@@ -215,7 +215,21 @@ def _suppressed(metric: Metric, user, data: dict[str, Any]) -> Figure:
     if limit and dims and not (set(dims) & metric.overlapping):
         _protect_grid(cells, dims)
     rows = [Row(tuple(k), tuple(lbl), cells[tuple(k)]) for k, lbl, _value in data["rows"]]
-    return Figure(metric=metric, dimensions=dims, rows=rows, totals=totals)
+    return Figure(metric=metric, dimensions=dims, rows=_shown_order(dims, rows), totals=totals)
+
+
+def _shown_order(dims: tuple[str, ...], rows: list[Row]) -> list[Row]:
+    """Largest first, but hidden cells last and by name: their place must not hint at a size."""
+
+    def key(row: Row):
+        ordered = [
+            str(k) if DIMENSIONS[d].ordered else "" for d, k in zip(dims, row.keys, strict=True)
+        ]
+        if row.cell.suppressed:
+            return (*ordered, 1, 0, row.labels)
+        return (*ordered, 0, -(row.cell.value or 0), row.labels)
+
+    return sorted(rows, key=key)
 
 
 def parse_filters(params) -> tuple[Filters, dict[str, str]]:

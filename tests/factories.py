@@ -328,3 +328,72 @@ class AwarenessActivityFactory(DjangoModelFactory):
     def projects(self, create, extracted, **kwargs):
         if create and extracted:
             self.projects.set(extracted)
+
+
+def random_cases(n: int, *, seed: int, project, country_office, registered_by, **fixed) -> list:
+    """``n`` varied cases in one bulk insert (no history), reproducible from ``seed``.
+
+    Values are skewed the way real caseloads are: a few nationalities and types
+    of exploitation are common, many are rare. ``fixed`` overrides any field.
+    """
+    import random
+
+    from assistance.models import Case
+    from assistance.vocabulary import LabourSector, MeansOfControl, RecruiterRelation, flag_field
+
+    rng = random.Random(seed)
+    citizenships = ["ET"] * 8 + ["BD"] * 5 + ["PH"] * 4 + ["LK", "NP", "SY", "IQ", "EG"] * 2
+    citizenships += ["SD", "NG", "KE", "UG", "ID", "MM", "MA", "ER", ""]
+    exploitation_countries = ["LB"] * 6 + ["JO"] * 4 + ["IQ", "EG", "SA", "AE", "KW", "SY"]
+    sexes = ["Female"] * 30 + ["Male"] * 18 + ["Transgender/NonConforming", ""]
+    others = ["is_forced_marriage", "is_forced_military", "is_organ_removal"]
+    others += ["is_slavery_and_practices", "is_other_exploit"]
+    cases = []
+    for _ in range(n):
+        labour = rng.random() < 0.55
+        sexual = rng.random() < (0.2 if labour else 0.7)
+        values = {
+            "project": project,
+            "country_office": country_office,
+            "registered_by": registered_by,
+            "identification_date": datetime.date(rng.randint(2012, 2024), rng.randint(1, 12), 1),
+            "identified_by": "ngo",
+            "sex": rng.choice(sexes),
+            "age_at_identification": None if rng.random() < 0.03 else rng.randint(6, 62),
+            "citizenship": rng.choice(citizenships),
+            "country_of_exploitation": rng.choice(exploitation_countries),
+            "is_forced_labour": labour,
+            "is_sexual_exploit": sexual,
+            "labour_sector": rng.choice(LabourSector.values) if labour else "",
+            "recruiter_relation": rng.choice(["", *RecruiterRelation.values]),
+        }
+        if rng.random() < 0.1 or not (labour or sexual):
+            values[rng.choice(others)] = True
+        for code in rng.sample(MeansOfControl.values, rng.randint(0, 4)):
+            values[flag_field(code)] = True
+        consent = rng.random() < 0.8
+        values |= {"consent_share_data": consent, "consent_assistance": consent} | fixed
+        if values["consent_share_data"] or values["consent_assistance"]:
+            values.setdefault("consent_date", values["identification_date"])
+        cases.append(Case(**values))
+    return Case.objects.bulk_create(cases, batch_size=1000)
+
+
+class DashboardFactory(DjangoModelFactory):
+    class Meta:
+        model = "dashboards.Dashboard"
+
+    slug = factory.Sequence(lambda n: f"dashboard-{n}")
+    title_en = factory.Sequence(lambda n: f"Dashboard {n}")
+    audience = "portfolio"
+    is_published = True
+
+
+class WidgetFactory(DjangoModelFactory):
+    class Meta:
+        model = "dashboards.Widget"
+
+    dashboard = factory.SubFactory(DashboardFactory)
+    position = factory.Sequence(lambda n: n)
+    kind = "kpi"
+    metric = "projects"

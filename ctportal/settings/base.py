@@ -11,6 +11,7 @@ import hashlib
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "assistance",
     "research",
     "dashboards",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -126,6 +128,12 @@ CELERY_BEAT_SCHEDULE = {
     "portfolio-iati-export-nightly": {
         "task": "projects.tasks.scheduled_portfolio_export",
         "schedule": 60 * 60 * 24,
+    },
+    # Every day of a quarter's first week: the previous quarter's donor reports (once each).
+    "donor-reports-quarterly": {
+        "task": "reports.tasks.schedule_quarterly_reports",
+        "schedule": crontab(minute=30, hour=2, day_of_month="1-7", month_of_year="1,4,7,10"),
+        "kwargs": {"languages": ["en"]},
     },
 }
 

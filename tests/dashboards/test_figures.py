@@ -145,3 +145,17 @@ def test_parse_filters_reports_bad_fields():
     assert filters == Filters(year=2024)
     assert set(errors) == {"project", "country"}
     assert parse_filters({"country": "eg"})[0] == Filters(country="EG")
+
+
+def test_hidden_cells_come_last_so_their_place_tells_nothing(fixed_metric, users):
+    # AA (10) is hidden only to protect LB (3); by size it would sit between JO and LB.
+    FIXED[("AA",)] = 10
+    try:
+        figure = figures(fixed_metric, user=users["donor_a"], dimensions=["country"])
+    finally:
+        del FIXED[("AA",)]
+    assert [row.keys[0] for row in figure.rows] == ["EG", "JO", "AA", "LB"]
+    shown = [row for row in figure.rows if not row.cell.suppressed]
+    hidden = [row for row in figure.rows if row.cell.suppressed]
+    assert figure.rows == shown + hidden
+    assert [row.label for row in hidden] == sorted(row.label for row in hidden)

@@ -18,7 +18,9 @@ from django.utils import translation
 from django_countries import countries as country_names
 
 from accounts.models import User
+from assistance.demo import load_assistance
 from ctportal.access import Role
+from dashboards.demo import load_dashboards
 from projects import demo
 from projects.models import (
     Country,
@@ -286,12 +288,17 @@ class Command(BaseCommand):
             )
             sessions = load_training_sessions(system)
             research = load_research(system)
+            dashboards = load_dashboards(system)
             table = load_users(system, orgs, countries) if create_users else []
+            assistance = load_assistance(system, with_logins=create_users)
+            table += assistance.logins
         self.stdout.write(
             f"Demo data: {len(countries)} countries, {len(orgs)} organisations, "
             f"{len(demo.PROJECTS)} projects ({written} created or updated), "
             f"{len(training_demo.SESSIONS)} training sessions ({sessions} created), "
-            f"{research} research, legislative and awareness records created."
+            f"{assistance.cases} victim-assistance cases ({assistance.created} created), "
+            f"{research} research, legislative and awareness records created, "
+            f"{dashboards} dashboard records created or updated."
         )
         if table:
             self._print_logins(table)

@@ -1,0 +1,121 @@
+"""Reads of the dashboards pages, the CSV downloads and the admin preview.
+
+Dashboards and widgets start from ``visible_to``; the figures of every
+widget are computed for the viewer by ``figures``, whoever composed it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from ctportal.access import Role
+
+from . import charts
+from .figures import BadDimension, Figure, figures
+from .models import Dashboard, Widget
+from .registry import METRICS
+
+
+def dashboard_list(*, user) -> QuerySet[Dashboard]:
+    """The dashboards a user may open, in the administrators' order."""
+    return Dashboard.objects.visible_to(user).select_related("country", "donor", "project")
+
+
+def dashboard_get(*, user, slug: str) -> Dashboard:
+    """One dashboard by its address; 404 when the user may not see it."""
+    return get_object_or_404(dashboard_list(user=user), slug=slug)
+
+
+def widget_get(*, user, slug: str, pk: int) -> Widget:
+    """One widget of a dashboard the user may see; 404 otherwise."""
+    dashboard = dashboard_get(user=user, slug=slug)
+    return get_object_or_404(_widgets(dashboard), pk=pk)
+
+
+def _widgets(dashboard: Dashboard) -> QuerySet[Widget]:
+    return dashboard.widgets.select_related("filter_country")
+
+
+def widget_figure(*, widget: Widget, user) -> Figure:
+    """The widget's metric for the viewer, narrowed by the widget and its dashboard."""
+    return figures(widget.metric, user=user, dimensions=widget.dimensions, filters=widget.filters())
+
+
+@dataclass
+class ShownWidget:
+    widget: Widget
+    title: str
+    description: str
+    chart: dict[str, Any] | None
+    problem: str = ""
+
+
+def dashboard_widgets(*, dashboard: Dashboard, user) -> list[ShownWidget]:
+    """Every widget of the dashboard drawn for ``user``, in order.
+
+    A widget whose metric has gone from the registry, or no longer offers its
+    breakdown, says so in place of its chart instead of breaking the page.
+    """
+    shown = []
+    for widget in _widgets(dashboard):
+        metric = METRICS.get(widget.metric)
+        if metric is None:
+            shown.append(
+                ShownWidget(widget, widget.title, "", None, _("This figure is not available."))
+            )
+            continue
+        try:
+            figure = widget_figure(widget=widget, user=user)
+        except BadDimension:
+            shown.append(
+                ShownWidget(
+                    widget,
+                    widget.title,
+                    str(metric.description),
+                    None,
+                    _("This figure cannot be broken down this way any more."),
+                )
+            )
+            continue
+        shown.append(
+            ShownWidget(widget, widget.title, str(metric.description), charts.build(widget, figure))
+        )
+    return shown
+
+
+def csv_rows(figure: Figure) -> tuple[list[str], list[list[Any]]]:
+    """The figure in long format, one line per cell, hidden cells as the viewer sees them.
+
+    Hidden cells come last, so that their place among the shown ones tells
+    nothing about their size.
+    """
+    header = ["metric"]
+    for dim in figure.dimensions:
+        header += [dim, f"{dim}_label"]
+    header += ["value", "suppressed", "display"]
+    records = figure.long()
+    ordered = sorted(range(len(records)), key=lambda i: records[i]["suppressed"])
+    return header, [[records[i].get(column, "") for column in header] for i in ordered]
+
+
+def donor_viewer(organisation) -> User:
+    """A stand-in donor user of ``organisation``, to preview what its users would see."""
+    return User(
+        username=f"preview-{organisation.pk}",
+        role=Role.DONOR,
+        organisation=organisation,
+        is_active=True,
+    )
+
+
+def preview_donors() -> QuerySet:
+    """Organisations that fund at least one project: the donors a preview can stand in for."""
+    from projects.models import Organisation
+
+    return Organisation.objects.filter(fundings__isnull=False).distinct().order_by("name")

@@ -1,0 +1,82 @@
+"""Latency and query counts of the demo portfolio dashboard on the large portfolio (``make bench``).
+
+Loads the large portfolio of ``test_bench_portfolio``, composes the demo's
+portfolio dashboard over it, then requests the page as an administrator and
+as a donor, cold (every cached figure dropped before each request) and warm,
+and prints median and p95 latency with the query counts.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+
+from dashboards.demo import load_dashboards
+from tests.bench.test_bench_portfolio import (
+    REPETITIONS,
+    Figure,
+    _count_queries,
+    _p95,
+    load_portfolio,
+    print_table,
+)
+
+pytestmark = pytest.mark.bench
+
+COLD_REPETITIONS = 5
+
+
+def measure(client: Client, label: str, who: str, path: str, *, cold: bool) -> Figure:
+    def get():
+        if cold:
+            cache.clear()
+        response = client.get(path)
+        return response.status_code, response.content
+
+    client.get(path)  # templates, connection and session in place
+    count, (status, body) = _count_queries(get)
+    if status != 200:
+        return Figure(label, who, f"HTTP {status}", queries=count)
+    samples = []
+    for _ in range(COLD_REPETITIONS if cold else REPETITIONS):
+        started = time.perf_counter()
+        get()
+        samples.append((time.perf_counter() - started) * 1000)
+    return Figure(
+        label, who, "ok", count, statistics.median(samples), _p95(samples), len(body) / 1024
+    )
+
+
+@pytest.mark.django_db
+def test_the_portfolio_dashboard_stays_fast_and_bounded():
+    if connection.vendor != "postgresql":
+        pytest.fail(
+            "The benchmark needs PostgreSQL: run it with "
+            f"DATABASE_URL=postgres://user@host:5432/dbname (got {connection.vendor}).",
+            pytrace=False,
+        )
+    started = time.perf_counter()
+    data = load_portfolio()
+    load_seconds = time.perf_counter() - started
+    load_dashboards(data["admin"])
+    path = "/dashboards/portfolio/"
+
+    figures = []
+    for who in ("admin", "donor"):
+        client = Client()
+        client.force_login(data[who])
+        figures.append(measure(client, "portfolio dashboard, cold", who, path, cold=True))
+        figures.append(measure(client, "portfolio dashboard, warm", who, path, cold=False))
+
+    print_table(figures, data["counts"], load_seconds)
+    assert all(fig.status == "ok" for fig in figures), [fig.status for fig in figures]
+    warm = [fig for fig in figures if fig.label.endswith("warm")]
+    cold = [fig for fig in figures if fig.label.endswith("cold")]
+    # Cached figures: a handful of queries whatever the portfolio's size.
+    assert all(fig.queries <= 8 for fig in warm), [fig.queries for fig in warm]
+    assert all(fig.queries <= 8 + 5 * 10 for fig in cold), [fig.queries for fig in cold]
