@@ -130,6 +130,10 @@ OFFICES = (
 # The Multi-Action Program ran 2008-2010; the Syrian shelter opened in 2009.
 PERIODS = {MAP: (dt.date(2008, 2, 1), dt.date(2010, 11, 30))}
 PERIODS[SHELTER_PROJECT] = (dt.date(2009, 3, 1), dt.date(2010, 6, 15))
+# The EU-funded action to protect and assist vulnerable and exploited migrants.
+PAVE = "CT.PAVE.2013"
+PAVE_OFFICES = {"EG", "IQ", "JO", "LB"}
+PERIODS[PAVE] = (dt.date(2013, 1, 1), dt.date(2015, 12, 31))
 CARE = [
     ServiceKind.PSYCHOSOCIAL,
     ServiceKind.MEDICAL,
@@ -346,6 +350,14 @@ def _save(worker, cases: list[Case], identities: list[Identity], care: Care) -> 
     CaseNote.objects.bulk_create(care.notes)
 
 
+def _project_code(office: Office, n: int) -> str:
+    if office.code == "SY" and n % 2:
+        return SHELTER_PROJECT
+    if office.code in PAVE_OFFICES and n % 3 == 2:
+        return PAVE
+    return MAP
+
+
 def load_assistance(system, *, with_logins: bool) -> Loaded:
     """Shelters, case workers and cases of each office; returns counts and demo logins."""
     loaded = Loaded()
@@ -360,7 +372,7 @@ def load_assistance(system, *, with_logins: bool) -> Loaded:
         existing = Case.objects.filter(country_office=country, registered_by=worker).count()
         cases, identities, care = [], [], Care()
         for n in range(office.cases):
-            project = projects[SHELTER_PROJECT if office.code == "SY" and n % 2 else MAP]
+            project = projects[_project_code(office, n)]
             case = _case(rng, office, project)
             if n < existing:
                 continue

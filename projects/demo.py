@@ -536,13 +536,6 @@ USERS = {
         "Officer",
         {"countries": ["EG", "LB"]},
     ),
-    "caseworker": (
-        "case_worker",
-        "caseworker-demo-2024",
-        "Carla",
-        "Caseworker",
-        {"countries": ["LB"]},
-    ),
     "mande": ("me_officer", "mande-demo-2024", "Mona", "Evaluation", {}),
     "donor.eu": ("donor", "donor-demo-2024", "Dirk", "Donor", {"organisation": EU}),
     "analyst": ("analyst", "analyst-demo-2024", "Ali", "Analyst", {}),

@@ -43,7 +43,7 @@ def check_offices(loaded: str) -> None:
         assert Shelter.objects.get(country=worker.country_office).name == office.shelter
         assert office.username in loaded
     projects = set(Case.objects.values_list("project__code", flat=True))
-    assert projects == {"CT.IQ.2008.MAP", "CT.SY.2009.SHL"}
+    assert projects == {"CT.IQ.2008.MAP", "CT.SY.2009.SHL", "CT.PAVE.2013"}
     assert Service.objects.count() > Case.objects.count()
     assert Referral.objects.exists()
     assert ShelterStay.objects.exists()
