@@ -56,7 +56,9 @@ class CaseAdmin(ReadOnlyMixin, ScopedAdmin):
 
 
 @admin.register(Shelter)
-class ShelterAdmin(ScopedAdmin):
+class ShelterAdmin(ReadOnlyMixin, ScopedAdmin):
+    """Shelters are added and changed on their page, whose service checks capacity."""
+
     list_display = ("name", "organisation", "country", "capacity")
     list_filter = ("country",)
     search_fields = ("name",)

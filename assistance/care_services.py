@@ -143,6 +143,28 @@ def _overlapping(stays, day: datetime.date):
     )
 
 
+def _from(stays, day: datetime.date):
+    """Stays still running on or after ``day``: those an open stay from that day meets."""
+    return stays.filter(Q(discharged_on__isnull=True) | Q(discharged_on__gt=day))
+
+
+def _busiest_day(stays, since: datetime.date) -> tuple[datetime.date, int]:
+    """The day from ``since`` on with the most people staying, and how many.
+
+    A new stay runs from its admission onwards, so a back-dated admission must
+    fit on every later day too; occupancy only rises on admission days.
+    """
+    running = list(_from(stays, since).values_list("admitted_on", "discharged_on"))
+    days = {since} | {admitted for admitted, _discharged in running if admitted > since}
+
+    def staying(day: datetime.date) -> int:
+        return sum(1 for a, d in running if a <= day and (d is None or d > day))
+
+    return max(
+        ((day, staying(day)) for day in days), key=lambda pair: (pair[1], -pair[0].toordinal())
+    )
+
+
 @transaction.atomic
 def stay_admit(*, user, case: Case, shelter: Shelter, admitted_on: datetime.date) -> ShelterStay:
     """Admit the victim to a shelter of the office's country, within its capacity."""
@@ -155,17 +177,17 @@ def stay_admit(*, user, case: Case, shelter: Shelter, admitted_on: datetime.date
     if not isinstance(admitted_on, datetime.date):
         raise ValidationError({"admitted_on": _("Give the date of admission.")})
     _not_future(admitted_on, "admitted_on", errors)
-    occupied = _overlapping(ShelterStay.objects.filter(shelter=locked), admitted_on).count()
+    busiest, occupied = _busiest_day(ShelterStay.objects.filter(shelter=locked), admitted_on)
     if occupied >= locked.capacity:
         errors["shelter"] = _(
             "%(shelter)s is full on %(date)s: %(occupied)s of %(capacity)s places are taken."
         ) % {
             "shelter": locked.name,
-            "date": admitted_on.isoformat(),
+            "date": busiest.isoformat(),
             "occupied": occupied,
             "capacity": locked.capacity,
         }
-    if _overlapping(case.stays.all(), admitted_on).exists():
+    if _from(case.stays.all(), admitted_on).exists():
         errors["admitted_on"] = _("The victim is already staying in a shelter on that day.")
     stay = ShelterStay(case=case, shelter=locked, admitted_on=admitted_on)
     _check(stay, errors)

@@ -16,6 +16,15 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 GENERATION_KEY = "metrics:generation"
 SOURCE_APPS = {"projects", "trainings", "assistance", "research"}
+# Rows no figure is computed from: logs, background jobs and history tables. Reading an
+# identity, say, writes a log row, and must not retire every cached figure.
+NOT_SOURCES = {
+    "assistance.identityaccess",
+    "assistance.ctdcexport",
+    "assistance.casenote",
+    "projects.portfolioexport",
+    "trainings.attendanceimport",
+}
 
 
 def generation() -> int:
@@ -39,8 +48,16 @@ def invalidate() -> None:
     transaction.on_commit(_bump)
 
 
+def is_source(model) -> bool:
+    meta = model._meta
+    if meta.app_label not in SOURCE_APPS or meta.label_lower in NOT_SOURCES:
+        return False
+    # simple_history's tables: the record itself sends its own signal.
+    return not meta.object_name.startswith("Historical")
+
+
 def _changed(sender, **kwargs) -> None:
-    if sender._meta.app_label in SOURCE_APPS:
+    if is_source(sender):
         invalidate()
 
 

@@ -31,7 +31,16 @@ from ctportal.api import PortalPagination
 from ctportal.files import file_response
 from ctportal.suppression import Cell
 
-from ..ctdc import COLUMNS, QI_KEYS, K, ctdc_row, plan_for, published_cases, sharable_cases
+from ..ctdc import (
+    COLUMNS,
+    QI_KEYS,
+    K,
+    consistent_read,
+    ctdc_row,
+    plan_for,
+    published_cases,
+    sharable_cases,
+)
 from ..export_models import CTDCExport
 from ..export_selectors import ctdc_exports_for, downloadable_ctdc_export
 from ..export_services import ctdc_export_request
@@ -117,20 +126,22 @@ class RecordsView(GenericAPIView):
         },
     )
     def get(self, request, *args, **kwargs):
-        cases = sharable_cases(request.user)
-        plan = plan_for(cases)
-        levels = tuple(plan.levels[key] for key in QI_KEYS)
-        page = self.paginate_queryset(
-            PublishedRecords(published_cases(cases, plan), plan.published)
-        )
+        # The plan and the page are read in one snapshot, as the file export does: a case
+        # saved in between must not be published in a class the plan did not count.
+        with consistent_read():
+            cases = sharable_cases(request.user)
+            plan = plan_for(cases)
+            levels = tuple(plan.levels[key] for key in QI_KEYS)
+            page = self.paginate_queryset(
+                PublishedRecords(published_cases(cases, plan), plan.published)
+            )
+            results = [dict(zip(COLUMNS, ctdc_row(values, levels), strict=True)) for values in page]
         return self.get_paginated_response(
             {
                 "k": K,
                 "generalisation": plan.levels,
                 "suppressed_records": _suppressed(plan.suppressed, request.user),
-                "results": [
-                    dict(zip(COLUMNS, ctdc_row(values, levels), strict=True)) for values in page
-                ],
+                "results": results,
             }
         )
 

@@ -1,5 +1,8 @@
 """Test settings: the same database and cache choice as base (SQLite or DATABASE_URL)."""
 
+import os
+from urllib.parse import urlsplit, urlunsplit
+
 from .base import *  # noqa: F403
 from .base import CACHES, REDIS_URL, REST_FRAMEWORK
 
@@ -16,6 +19,15 @@ REST_FRAMEWORK = {
 }
 if REDIS_URL:
     CACHES["default"]["KEY_PREFIX"] = "ctportal-test"
+    # Tests clear the cache, which flushes the whole Redis database: parallel workers
+    # (pytest-xdist) each get a database of their own, after the one REDIS_URL names.
+    _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if _worker.startswith("gw"):
+        _url = urlsplit(REDIS_URL)
+        _base = int(_url.path.strip("/") or 0)
+        CACHES["default"]["LOCATION"] = urlunsplit(
+            _url._replace(path=f"/{_base + 1 + int(_worker[2:])}")
+        )
 
 # Static files come straight from the finders; no collectstatic before tests.
 STATIC_ROOT = None

@@ -55,3 +55,17 @@ def test_staff_without_the_administrator_role_see_no_log(client, users, case_wor
     client.force_login(user)
 
     assert client.get("/admin/assistance/identityaccess/").status_code == 403
+
+
+def test_shelters_are_read_only_in_the_admin(client, users, shelter):
+    """Capacity rules live in the shelter service; the admin only lists shelters."""
+    client.force_login(users["admin"])
+    assert client.get("/admin/assistance/shelter/").status_code == 200
+    assert client.get("/admin/assistance/shelter/add/").status_code == 403
+    response = client.post(
+        f"/admin/assistance/shelter/{shelter.pk}/change/",
+        {"name": shelter.name, "capacity": 0, "country": shelter.country_id},
+    )
+    assert response.status_code in (302, 403)
+    shelter.refresh_from_db()
+    assert shelter.capacity == 2

@@ -144,3 +144,36 @@ def test_unfinished_export_has_no_download(users):
 
     assert client.get(f"{EXPORTS}{export.pk}/").json()["download"] is None
     assert client.get(f"{EXPORTS}{export.pk}/download/").status_code == 404
+
+
+def test_plan_and_page_are_read_in_one_snapshot(users, shared, monkeypatch):  # noqa: F811
+    """A case saved between counting and reading must not be published unchecked."""
+    from contextlib import contextmanager
+
+    from assistance.api import ctdc as api
+
+    inside = []
+    reads = []
+
+    @contextmanager
+    def snapshot():
+        inside.append(True)
+        try:
+            yield
+        finally:
+            inside.pop()
+
+    def plan_for(cases):
+        reads.append(("plan", bool(inside)))
+        return ctdc.plan_for(cases)
+
+    def published_cases(cases, plan):
+        reads.append(("rows", bool(inside)))
+        return ctdc.published_cases(cases, plan)
+
+    monkeypatch.setattr(api, "consistent_read", snapshot)
+    monkeypatch.setattr(api, "plan_for", plan_for)
+    monkeypatch.setattr(api, "published_cases", published_cases)
+
+    assert client_for(users["analyst"]).get(RECORDS).status_code == 200
+    assert reads == [("plan", True), ("rows", True)]

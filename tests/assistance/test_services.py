@@ -368,8 +368,40 @@ def test_a_shelter_over_capacity_refuses_admission(case_workers, portfolio, shel
 
     assert "full" in errors_of(excinfo)["shelter"][0]
     assert ShelterStay.objects.count() == 2
-    # Before the others arrived there was room.
-    care.stay_admit(user=user, case=admitted[2], shelter=shelter, admitted_on=D(2021, 5, 20))
+    # A back-dated admission still runs on: it would overfill the shelter from 2 June.
+    with pytest.raises(ValidationError) as excinfo:
+        care.stay_admit(user=user, case=admitted[2], shelter=shelter, admitted_on=D(2021, 5, 20))
+    assert "2021-06-02" in errors_of(excinfo)["shelter"][0]
+    assert ShelterStay.objects.count() == 2
+
+
+def test_a_back_dated_admission_fits_when_places_free_up(case_workers, portfolio, shelter):
+    user = case_workers["lb"]
+    first, second, third = (
+        f.CaseFactory(country_office=portfolio["lebanon"], project=portfolio["p_lb"])
+        for _ in range(3)
+    )
+    stay = care.stay_admit(user=user, case=first, shelter=shelter, admitted_on=D(2021, 6, 1))
+    care.stay_discharge(user=user, stay=stay, discharged_on=D(2021, 6, 10))
+    care.stay_admit(user=user, case=second, shelter=shelter, admitted_on=D(2021, 6, 5))
+
+    care.stay_admit(user=user, case=third, shelter=shelter, admitted_on=D(2021, 6, 12))
+
+    assert ShelterStay.objects.filter(shelter=shelter, discharged_on__isnull=True).count() == 2
+
+
+def test_a_back_dated_stay_cannot_overlap_a_later_stay_of_the_victim(
+    case_workers, portfolio, shelter
+):
+    user = case_workers["lb"]
+    case = f.CaseFactory(country_office=portfolio["lebanon"], project=portfolio["p_lb"])
+    care.stay_admit(user=user, case=case, shelter=shelter, admitted_on=D(2021, 6, 1))
+    other = f.ShelterFactory(country=portfolio["lebanon"], capacity=5)
+
+    with pytest.raises(ValidationError) as excinfo:
+        care.stay_admit(user=user, case=case, shelter=other, admitted_on=D(2021, 5, 1))
+
+    assert "already staying" in errors_of(excinfo)["admitted_on"][0]
 
 
 def test_a_discharge_frees_the_place(case_workers, portfolio, shelter):
