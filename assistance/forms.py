@@ -15,7 +15,7 @@ from projects.forms import CurrencyCleanMixin, DateInput, currency_field, model_
 from projects.models import Country, Organisation, Project
 
 from .models import Case, CaseNote, Identity, Referral, Service, Shelter
-from .services import CASE_FIELDS, IDENTITY_FIELDS
+from .services import CASE_FIELDS, IDENTITY_FIELDS, identity_version
 from .vocabulary import FLAG_GROUPS, REFERRAL_TRANSITIONS, CaseStatus, ReferralStatus
 
 CODE_LIST_LABELS = {
@@ -123,6 +123,7 @@ def identity_field(name: str, **kwargs) -> forms.Field:
 class IdentityForm(forms.Form):
     """Who the victim is: shown and kept only for the case workers of the office."""
 
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     given_name = identity_field("given_name")
     family_name = identity_field("family_name")
     other_names = forms.CharField(
@@ -157,8 +158,9 @@ class IdentityForm(forms.Form):
     @classmethod
     def initial_for(cls, identity: Identity | None) -> dict:
         if identity is None:
-            return {}
-        return {name: getattr(identity, name) for name in IDENTITY_FIELDS}
+            return {"version": 0}
+        initial = {name: getattr(identity, name) for name in IDENTITY_FIELDS}
+        return {**initial, "version": identity_version(identity)}
 
     def identity_data(self) -> dict | None:
         """The identity to save, or None when the section was left empty."""

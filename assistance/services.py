@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from ctportal import access
-from ctportal.audit import check_version, save_with_history
+from ctportal.audit import StaleVersion, check_version, save_with_history
+from ctportal.network import client_ip
 from projects.models import Project
 
 from .crypto import reencrypt
@@ -245,7 +246,7 @@ def _log_access(*, user, case: Case, action: str, request: HttpRequest | None) -
         user=user,
         case=case,
         action=action,
-        ip_address=meta.get("REMOTE_ADDR") or None,
+        ip_address=client_ip(request) if request is not None else None,
         user_agent=(meta.get("HTTP_USER_AGENT") or "")[:255],
     )
 
@@ -273,18 +274,34 @@ def identity_read(*, user, case: Case, request: HttpRequest | None = None) -> Id
     return Identity.objects.filter(case=case).first()
 
 
+def identity_version(identity: Identity | None) -> int:
+    """The version of an identity: when it was last saved, in microseconds (0: none yet)."""
+    if identity is None or identity.updated_at is None:
+        return 0
+    return int(identity.updated_at.timestamp() * 1_000_000)
+
+
 @sensitive_variables()
 @transaction.atomic
 def identity_save(
-    *, user, case: Case, data: Mapping[str, Any], request: HttpRequest | None = None
+    *,
+    user,
+    case: Case,
+    data: Mapping[str, Any],
+    request: HttpRequest | None = None,
+    expected_version: int | None = None,
 ) -> Identity:
     """Record or change the identity of a case (encrypted on save), logged as a write.
 
     A date of birth fills in the age at identification when the case has none
-    and must agree with it when it has one.
+    and must agree with it when it has one. With ``expected_version`` (see
+    ``identity_version``), raises StaleVersion when someone saved it since.
     """
     case = _identity_scope(user, case)
     identity = Identity.objects.filter(case=case).first() or Identity(case=case)
+    current = identity_version(None if identity._state.adding else identity)
+    if expected_version is not None and expected_version != current:
+        raise StaleVersion(current)
     for field in IDENTITY_FIELDS:
         if field in data:
             setattr(identity, field, data[field] if data[field] is not None else "")

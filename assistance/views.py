@@ -232,6 +232,7 @@ def identity_edit(request: HttpRequest, pk: int) -> HttpResponse:
             case=case,
             data=form.cleaned_data,
             request=request,
+            expected_version=form.cleaned_data.get("version"),
         )
 
     return case_form_page(

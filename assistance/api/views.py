@@ -108,8 +108,7 @@ def identity_errors_nested(exc: DjangoValidationError) -> DjangoValidationError:
 
 def identity_etag(case: Case) -> str:
     """The version of an identity, from when it was last saved (``"0"``: none recorded)."""
-    saved = Identity.objects.filter(case=case).values_list("updated_at", flat=True).first()
-    return version_etag(int(saved.timestamp() * 1_000_000) if saved else 0)
+    return version_etag(services.identity_version(Identity.objects.filter(case=case).first()))
 
 
 def check_identity_precondition(request, case: Case) -> None:

@@ -1,6 +1,7 @@
 """The case workflow forms: register, edit, identity, close; bad input, stale versions."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -259,3 +260,24 @@ def test_register_page_offers_code_lists_as_checkboxes(worker_client):
     assert 'type="checkbox" name="means_of_control" value="meansOfControlDebtBondage"' in content
     assert 'type="checkbox" name="vulnerabilities" value="vulnerablePregnancy"' in content
     assert 'name="identity-given_name"' in content
+
+
+def test_two_case_workers_saving_one_identity_get_a_conflict(client, case_workers, cases):
+    case = cases["lb"]
+    services.identity_save(user=case_workers["lb"], case=case, data={"given_name": "Layla"})
+    client.force_login(case_workers["lb"])
+    url = reverse("assistance:identity_edit", args=[case.pk])
+    page = client.get(url).content.decode()
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    # Someone else saves in between.
+    services.identity_save(user=case_workers["lb"], case=case, data={"given_name": "Leila"})
+
+    response = client.post(url, {"version": version, "given_name": "Laila"})
+
+    assert response.status_code == 409
+    assert "Someone else saved this case while you were editing it" in response.content.decode()
+    assert Identity.objects.get(case=case).given_name == "Leila"
+    fresh = re.search(r'name="version" value="(\d+)"', client.get(url).content.decode())
+    saved = client.post(url, {"version": fresh.group(1), "given_name": "Laila"})
+    assert saved.status_code == 302
+    assert Identity.objects.get(case=case).given_name == "Laila"
