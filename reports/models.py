@@ -1,6 +1,9 @@
+import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -17,6 +20,9 @@ class ReportStatus(models.TextChoices):
 
 
 IN_PROGRESS = (ReportStatus.QUEUED, ReportStatus.RUNNING)
+# Builds take seconds and record every step; a report silent for this long lost its task
+# (a worker killed, a message dropped) and may be generated again.
+STALLED_AFTER = datetime.timedelta(minutes=30)
 
 
 class ReportStep(models.TextChoices):
@@ -114,8 +120,13 @@ class DonorReport(models.Model):
         return period_label(self.period_kind, self.period_start, self.period_end)
 
     @property
+    def stalled(self) -> bool:
+        """Queued or running with no step recorded for a long while: its task was lost."""
+        return self.status in IN_PROGRESS and self.updated_at < timezone.now() - STALLED_AFTER
+
+    @property
     def in_progress(self) -> bool:
-        return self.status in IN_PROGRESS
+        return self.status in IN_PROGRESS and not self.stalled
 
     @property
     def files_outdated(self) -> bool:

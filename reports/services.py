@@ -27,7 +27,7 @@ from ctportal.audit import check_version, save_with_history
 from projects.models import Project, ProjectStatus
 
 from . import periods
-from .models import IN_PROGRESS, DonorReport, ReportStatus, ReportStep
+from .models import DonorReport, ReportStatus, ReportStep
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ def report_update_narrative(
     version = check_version(DonorReport, report.pk, expected_version)
     # The row as stored now: a build changes its status and files behind the caller's copy.
     current = DonorReport.objects.select_related("project").get(pk=report.pk)
-    if current.status in IN_PROGRESS:
+    if current.in_progress:
         raise ValidationError(
             _("The report is being generated. Change the narrative once it is ready.")
         )
@@ -174,7 +174,7 @@ def report_generate(*, user, report: DonorReport) -> DonorReport:
     _require_editor(user, report.project)
     with transaction.atomic():
         locked = DonorReport.objects.select_for_update().select_related("project").get(pk=report.pk)
-        if locked.status in IN_PROGRESS:
+        if locked.in_progress:
             raise ValidationError(_("This report is already being generated."))
         locked._history_user = user
         return _queue(locked, user=user)
@@ -182,7 +182,7 @@ def report_generate(*, user, report: DonorReport) -> DonorReport:
 
 def _set_state(report_id: int, **fields) -> None:
     # Outside any transaction, so the page's progress bar sees each step at once.
-    DonorReport.objects.filter(pk=report_id).update(**fields)
+    DonorReport.objects.filter(pk=report_id).update(**fields, updated_at=timezone.now())
 
 
 def _store(report: DonorReport, xlsx: bytes, pdf: bytes) -> dict[str, str]:

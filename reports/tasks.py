@@ -3,7 +3,13 @@ from django.db import OperationalError
 
 
 @shared_task(
-    bind=True, autoretry_for=(ConnectionError, OperationalError), retry_backoff=True, max_retries=3
+    bind=True,
+    autoretry_for=(ConnectionError, OperationalError),
+    retry_backoff=True,
+    max_retries=3,
+    # A stuck PDF renderer must end as a recorded failure, not hold the report forever.
+    soft_time_limit=600,
+    time_limit=660,
 )
 def build_donor_report(self, report_id: int) -> dict:
     """Build one queued donor report; idempotent, so a retry is safe."""

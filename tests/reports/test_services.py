@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from ctportal.audit import StaleVersion
 from reports import services
@@ -149,6 +150,32 @@ def test_generate_refuses_a_report_already_being_generated(users, make_report):
         services.report_generate(user=users["admin"], report=report)
     report.refresh_from_db()
     assert (report.status, report.progress) == ("running", 40)
+
+
+def test_a_report_silent_for_half_an_hour_may_be_generated_again(
+    users, make_report, django_capture_on_commit_callbacks
+):
+    report = make_report(status="running", progress=40)
+    lost = timezone.now() - datetime.timedelta(minutes=31)
+    DonorReport.objects.filter(pk=report.pk).update(updated_at=lost)
+    report.refresh_from_db()
+    assert report.stalled and not report.in_progress
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_generate(user=users["admin"], report=report)
+
+    report.refresh_from_db()
+    assert report.status == "done" and not report.stalled
+
+
+def test_each_step_keeps_a_running_report_from_looking_stalled(make_report):
+    report = make_report(status="running", progress=40)
+    DonorReport.objects.filter(pk=report.pk).update(
+        updated_at=timezone.now() - datetime.timedelta(hours=2)
+    )
+    services._set_state(report.pk, progress=60)
+    report.refresh_from_db()
+    assert report.in_progress and not report.stalled
 
 
 @pytest.mark.parametrize("name", NOT_EDITORS)
