@@ -9,6 +9,7 @@ of the Lebanon office, which must (so the check can tell a leak from a miss).
 
 import contextlib
 import datetime
+import logging
 import sys
 
 import pytest
@@ -21,6 +22,8 @@ from openpyxl import load_workbook
 
 from assistance import care_services, services
 from assistance.export_services import ctdc_export_request
+from reports.models import DonorReport
+from reports.services import report_build
 from tests import factories as f
 
 SECRETS = (
@@ -93,6 +96,27 @@ def world(users, portfolio, case_workers, cases, settings, tmp_path):
         )
     lb.consent_share_data, lb.consent_date = True, lb.consent_date or lb.identification_date
     lb.save()
+    dashboard = f.DashboardFactory(slug="cases-everywhere", title_en="Cases")
+    widgets = [
+        f.WidgetFactory(
+            dashboard=dashboard, kind="bar", metric="cases_identified", dimension="sex"
+        ),
+        f.WidgetFactory(
+            dashboard=dashboard, kind="table", metric="services_delivered", dimension="service_kind"
+        ),
+    ]
+    report = DonorReport.objects.create(
+        project=lb.project,
+        period_kind="whole",
+        period_start=lb.project.planned_start,
+        period_end=lb.project.planned_end,
+        language="en",
+        requested_by=world_admin(users),
+        summary="Shelter places were added.",
+    )
+    report_build(report_id=report.pk)
+    report.refresh_from_db()
+    assert report.status == "done", report.error
     people = {
         **{role: users[role] for role in ROLES if role in users},
         "cw_lb": worker,
@@ -101,7 +125,18 @@ def world(users, portfolio, case_workers, cases, settings, tmp_path):
         "anonymous": None,
     }
     note = lb.notes.get()
-    return {"case": lb, "note": note, "people": people}
+    return {
+        "case": lb,
+        "note": note,
+        "people": people,
+        "dashboard": dashboard,
+        "widgets": widgets,
+        "report": report,
+    }
+
+
+def world_admin(users):
+    return users["admin"]
 
 
 def birth_for(case) -> datetime.date:
@@ -161,6 +196,21 @@ def page_urls(world) -> list[tuple[str, str]]:
         ("get", "/api/v1/assistance/ctdc/records/"),
         ("get", "/api/v1/assistance/ctdc/records/?format=csv"),
         ("get", "/api/v1/metrics/cases_identified/data/?dimensions=sex"),
+        ("get", "/api/v1/metrics/cases_identified/data/?dimensions=exploitation_type&format=csv"),
+        ("get", "/api/v1/metrics/services_delivered/data/?dimensions=service_kind"),
+        ("get", "/api/v1/assistance/stays/"),
+        ("get", "/api/v1/assistance/shelters/"),
+        ("get", "/api/v1/assistance/ctdc/exports/"),
+        ("get", reverse("dashboards:list")),
+        ("get", reverse("dashboards:detail", args=[world["dashboard"].slug])),
+        *[
+            ("get", reverse("dashboards:widget_csv", args=[world["dashboard"].slug, w.pk]))
+            for w in world["widgets"]
+        ],
+        ("get", reverse("reports:list")),
+        ("get", reverse("reports:detail", args=[world["report"].pk])),
+        ("get", reverse("reports:file", args=[world["report"].pk, "xlsx"])),
+        ("get", reverse("reports:file", args=[world["report"].pk, "pdf"])),
         ("get", "/api/schema/"),
         ("get", "/assistance/cases/999999/"),
     ]
@@ -176,8 +226,9 @@ def identity_urls(world) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_no_page_api_or_admin_view_shows_an_identity(client, world, role):
+def test_no_page_api_or_admin_view_shows_an_identity(client, world, role, caplog):
     client = client_for(client, world, role)
+    caplog.set_level(logging.DEBUG)
     for method, url in page_urls(world):
         response = getattr(client, method)(url)
         assert response.status_code < 500, (role, url)
@@ -186,6 +237,8 @@ def test_no_page_api_or_admin_view_shows_an_identity(client, world, role):
             # Their notes are theirs to read; the identity only behind its own button.
             found = [secret for secret in found if secret != NOTE]
         assert not found, (role, url, found)
+    # Nor anything logged on the way, whatever the level.
+    assert not leaked(caplog.text), leaked(caplog.text)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -219,6 +272,16 @@ def test_the_case_is_404_to_everyone_outside_its_office(client, world, role):
         else:
             expected = {404}
         assert response.status_code in expected, (role, url, response.status_code)
+
+
+@pytest.mark.parametrize("role", ["admin", "donor_b", "analyst"])
+def test_the_walk_reaches_dashboards_and_reports(client, world, role):
+    """The places walked above are really served, so an empty answer cannot pass for safe."""
+    client = client_for(client, world, role)
+    dashboard = client.get(reverse("dashboards:detail", args=[world["dashboard"].slug]))
+    assert dashboard.status_code == 200
+    report = client.get(reverse("reports:file", args=[world["report"].pk, "pdf"]))
+    assert report.status_code == 200
 
 
 def test_the_note_attachment_reaches_the_office_case_worker(client, world):
