@@ -96,6 +96,26 @@ PORTFOLIO_WIDGETS = [
         "title_ar": "الدورات المنعقدة حسب السنة والنوع",
         "title_fr": "Sessions tenues par année et par type",
     },
+    {
+        "kind": "bar",
+        "metric": "cases_identified",
+        "dimension": "exploitation_type",
+        "width": "half",
+        "title_en": "Victims identified by type of exploitation",
+        "title_ar": "الضحايا المحدَّدون حسب نوع الاستغلال",
+        "title_fr": "Victimes identifiées par type d’exploitation",
+    },
+    {
+        "kind": "table",
+        "metric": "indicator_progress",
+        "dimension": "indicator",
+        "series_dimension": "measure",
+        "width": "half",
+        "max_rows": 10,
+        "title_en": "Indicators: target against actual",
+        "title_ar": "المؤشرات: المستهدف مقابل المُحقَّق",
+        "title_fr": "Indicateurs : cible et réalisé",
+    },
 ]
 DONOR = {
     "slug": "european-union",

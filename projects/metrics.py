@@ -180,3 +180,41 @@ def indicator_target(query: Query):
 )
 def indicator_actual(query: Query):
     return grouped(_periods(query), query, INDICATOR_FIELDS, Sum("actual"), date_field="period_end")
+
+
+class Measure:
+    TARGET = "target"
+    ACTUAL = "actual"
+    choices = [(TARGET, _("Target")), (ACTUAL, _("Actual"))]
+
+
+MEASURE = dimension(
+    "measure",
+    _("target or actual"),
+    labels=lambda keys: {k: str(dict(Measure.choices).get(k, k)) for k in keys},
+)
+
+
+@metric(
+    "indicator_progress",
+    label=_("Indicators: target against actual"),
+    description=_(
+        "Targets and actuals of the indicators counted in units, side by side: break it down "
+        "by “target or actual” (e.g. a table by indicator, or a line by year). Without that "
+        "breakdown it gives the actuals."
+    ),
+    dimensions=(*INDICATOR_DIMENSIONS, "measure"),
+)
+def indicator_progress(query: Query):
+    dims = query.dimensions
+    if "measure" not in dims:
+        return indicator_actual(query)
+    at = dims.index("measure")
+    rest = Query(query.user, tuple(d for d in dims if d != "measure"), query.filters)
+    rows = []
+    for measure, field in ((Measure.TARGET, "target"), (Measure.ACTUAL, "actual")):
+        for keys, value in grouped(
+            _periods(rest), rest, INDICATOR_FIELDS, Sum(field), date_field="period_end"
+        ):
+            rows.append(((*keys[:at], measure, *keys[at:]), value))
+    return rows

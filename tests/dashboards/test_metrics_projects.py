@@ -82,3 +82,26 @@ def test_scope_and_filters(indicators, users, portfolio):
         filters=Filters(donor=portfolio["donor_a"].pk),
     )
     assert values(by_project) == {(portfolio["p_eg"].pk,): Decimal("220")}
+
+
+def test_indicator_progress_puts_target_and_actual_side_by_side(portfolio, users):
+    indicator = f.IndicatorFactory(result__project=portfolio["p_lb"], measure=IndicatorMeasure.UNIT)
+    f.IndicatorPeriodFactory(
+        indicator=indicator,
+        period_start=datetime.date(2021, 1, 1),
+        period_end=datetime.date(2021, 12, 31),
+        target=100,
+        actual=80,
+    )
+    figure = figures("indicator_progress", user=users["me"], dimensions=["indicator", "measure"])
+    values = {row.keys[1]: row.cell.value for row in figure.rows}
+    assert values == {"target": 100, "actual": 80}
+    assert {row.labels[1] for row in figure.rows} == {"Target", "Actual"}
+    # Without the breakdown: the actuals.
+    assert figures("indicator_progress", user=users["me"]).totals[0].cell.value == 80
+    by_year = figures("indicator_progress", user=users["donor_b"], dimensions=["measure", "year"])
+    assert {row.keys: row.cell.value for row in by_year.rows} == {
+        ("target", 2021): 100,
+        ("actual", 2021): 80,
+    }
+    assert not figures("indicator_progress", user=users["donor_a"], dimensions=["measure"]).rows
