@@ -115,6 +115,7 @@ def cases_identified(query: Query):
     dimensions=CASE_DIMENSIONS,
     sensitivity="case",
     overlapping=("exploitation_type",),
+    subset_of="cases_identified",
 )
 def cases_assisted(query: Query):
     assisted = counted_cases(query).filter(Exists(Service.objects.filter(case=OuterRef("pk"))))

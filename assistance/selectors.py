@@ -47,7 +47,10 @@ def case_figures(*, user, cases=None) -> CaseFigures:
 
     ``cases`` narrows the figures (e.g. a filtered list); it is intersected
     with what the user may count. Exploitation types overlap (a case may
-    have several), so they are suppressed cell by cell only.
+    have several), but most victims have one: they are protected against
+    subtraction from the total like a partition. The victims assisted are a
+    part of those identified: when the rest (not assisted) is a small cell, the
+    assisted are hidden.
     """
     scoped = Case.objects.counted_for(user)
     if cases is not None:
@@ -68,10 +71,15 @@ def case_figures(*, user, cases=None) -> CaseFigures:
         return queryset.values_list(key).annotate(n=Count("pk")).order_by()
 
     services = Service.objects.filter(case__in=scoped)
+    identified, assisted = Cell(totals["identified"], limit), Cell(totals["assisted"], limit)
+    if not identified.suppressed:
+        protect([assisted], unseen=identified.value - assisted.value)
+    by_exploitation = {code: Cell(n, limit) for code, n in exploitation.items() if n}
+    protect(list(by_exploitation.values()))
     return CaseFigures(
-        identified=Cell(totals["identified"], limit),
-        assisted=Cell(totals["assisted"], limit),
-        by_exploitation={code: Cell(n, limit) for code, n in exploitation.items() if n},
+        identified=identified,
+        assisted=assisted,
+        by_exploitation=by_exploitation,
         by_sex=_breakdown(grouped(scoped, "sex"), limit),
         by_age_band=_breakdown(grouped(scoped.with_age_band(), "age_band"), limit),
         by_nationality=_breakdown(grouped(scoped, "citizenship"), limit),

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ctportal import access
 from projects.admin import ScopedAdmin
 
 from . import selectors
@@ -168,6 +169,9 @@ class DashboardAdmin(ScopedAdmin):
         form = PreviewForm(request.GET or None)
         viewer, donor = request.user, None
         if form.is_valid() and form.cleaned_data["donor"]:
+            # A donor's figures are of its projects: only for staff who see every project.
+            if access.visible_project_ids(request.user) is not None:
+                raise PermissionDenied
             donor = form.cleaned_data["donor"]
             viewer = selectors.donor_viewer(donor)
         context = {

@@ -137,18 +137,70 @@ def _labels(dims: tuple[str, ...], rows: list[tuple[tuple, Any]]) -> list[dict[K
     return names
 
 
+def _lines(keys: list[tuple], dims: tuple[str, ...]) -> list[list[tuple]]:
+    """The keys of cells that add up to a figure someone may see: a row or a column,
+    and the quarters of a year (a figure by year may be shown beside one by quarter)."""
+    lines: dict[tuple, list[tuple]] = {}
+    for axis, dim in enumerate(dims):
+        for key in keys:
+            rest = key[:axis] + key[axis + 1 :]
+            lines.setdefault((axis, rest), []).append(key)
+            if dim == "quarter" and key[axis]:
+                lines.setdefault((axis, rest, str(key[axis])[:4]), []).append(key)
+    return list(lines.values())
+
+
 def _protect_grid(cells: dict[tuple, Cell], dims: tuple[str, ...]) -> None:
     """Hide complementary cells along every dimension shown, until nothing changes."""
+    lines = _lines(list(cells), dims)
     for _round in range(4):
         before = sum(c.hidden for c in cells.values())
-        for axis in range(len(dims)):
-            groups: dict[tuple, list[Cell]] = {}
-            for keys, cell in cells.items():
-                rest = keys[:axis] + keys[axis + 1 :]
-                groups.setdefault(rest, []).append(cell)
-            for group in groups.values():
-                protect(group)
+        for line in lines:
+            # A hidden zero hides nothing: it must not pass for a complementary cell.
+            protect([cells[key] for key in line if cells[key].value])
         if sum(c.hidden for c in cells.values()) == before:
+            return
+
+
+def _protect_rest(
+    cells: dict[tuple, Cell],
+    names: dict[tuple, tuple],
+    whole: Figure,
+    dims: tuple[str, ...],
+    limit: int,
+) -> None:
+    """Hide cells of a part (victims assisted) so that the rest of its whole (those
+    identified but not assisted) can't be counted either: neither cell by cell nor by
+    subtraction along a row, a column or the total, with the whole's figure beside it.
+    A whole's cell that has no part shows a hidden zero where that is needed."""
+    wholes = {row.keys: row.cell for row in whole.rows}
+    groups = [list(wholes), *_lines(list(wholes), dims)]
+
+    def rest(keys) -> int:
+        return wholes[keys].value - (cells[keys].value if keys in cells else 0)
+
+    def unknown(keys) -> bool:
+        return wholes[keys].suppressed or (keys in cells and cells[keys].suppressed)
+
+    def hide(keys) -> None:
+        if keys not in cells:
+            cells[keys] = Cell(0, limit)
+            names[keys] = next(row.labels for row in whole.rows if row.keys == keys)
+        cells[keys].hidden = True
+
+    for _round in range(8):
+        before = (len(cells), sum(c.hidden for c in cells.values()))
+        for keys in wholes:
+            if not unknown(keys) and 0 < rest(keys) <= limit:
+                hide(keys)
+        for group in groups:
+            if 0 < sum(rest(k) for k in group if unknown(k)) <= limit:
+                known = [k for k in group if not unknown(k) and rest(k) > 0]
+                if known:
+                    hide(min(known, key=rest))
+        if dims:
+            _protect_grid(cells, dims)
+        if (len(cells), sum(c.hidden for c in cells.values())) == before:
             return
 
 
@@ -204,17 +256,36 @@ def figures(
     if data is None:
         data = compute(metric, Query(user, dims, filters))
         cache.set(key, data, CACHE_SECONDS)
-    return _suppressed(metric, user, data)
+    whole = None
+    if (
+        metric.subset_of
+        and metric.sensitivity
+        and access.small_cell_limit(user, metric.sensitivity)
+    ):
+        whole = figures(metric.subset_of, user=user, dimensions=dims, filters=filters)
+    return _suppressed(metric, user, data, whole)
 
 
-def _suppressed(metric: Metric, user, data: dict[str, Any]) -> Figure:
+def _suppressed(metric: Metric, user, data: dict[str, Any], whole: Figure | None = None) -> Figure:
     limit = access.small_cell_limit(user, metric.sensitivity) if metric.sensitivity else 0
     dims = tuple(data["dims"])
     cells = {tuple(keys): Cell(value, limit) for keys, _names, value in data["rows"]}
+    names = {tuple(keys): tuple(lbl) for keys, lbl, _value in data["rows"]}
     totals = [Row(tuple(k), tuple(lbl), Cell(v, limit)) for k, lbl, v in data["totals"]]
-    if limit and dims and not (set(dims) & metric.overlapping):
+    # Overlapping values (a victim of several types of exploitation) add up to more than the
+    # total, but often to just the total: their cells are protected like any others.
+    if limit and dims:
         _protect_grid(cells, dims)
-    rows = [Row(tuple(k), tuple(lbl), cells[tuple(k)]) for k, lbl, _value in data["rows"]]
+    if limit and whole is not None and whole.rows:
+        _protect_rest(cells, names, whole, dims, limit)
+        whole_total, part_total = whole.totals[0].cell, totals[0].cell if totals else None
+        if (
+            part_total is not None
+            and not (whole_total.suppressed or part_total.suppressed)
+            and 0 < whole_total.value - part_total.value <= limit
+        ):
+            part_total.hidden = True
+    rows = [Row(keys, names[keys], cell) for keys, cell in cells.items()]
     return Figure(metric=metric, dimensions=dims, rows=_shown_order(dims, rows), totals=totals)
 
 

@@ -48,6 +48,9 @@ class Metric:
     # Dimensions whose values overlap (a case of several exploitation types):
     # their values don't add up to the total, which the source computes itself.
     overlapping: frozenset[str] = frozenset()
+    # The metric this one counts a part of (victims assisted, of those identified): the
+    # rest, the difference of the two, has its small cells hidden too.
+    subset_of: str | None = None
     app: str = ""
 
     def allows(self, dimension: str) -> bool:
@@ -97,6 +100,7 @@ def metric(
     unit: str = "count",
     sensitivity: str | None = None,
     overlapping: Iterable[str] = (),
+    subset_of: str | None = None,
 ):
     """Register the decorated function as the source of metric ``code``."""
 
@@ -116,6 +120,7 @@ def metric(
             unit=unit,
             sensitivity=sensitivity,
             overlapping=frozenset(overlapping),
+            subset_of=subset_of,
             app=source.__module__.split(".")[0],
         )
         return source

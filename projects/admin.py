@@ -5,7 +5,9 @@ staff account without the administrator role only reaches its own scope.
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.db import models
+from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from ctportal import access
@@ -57,6 +59,23 @@ class ScopedAdmin(SimpleHistoryAdmin):
         if hasattr(queryset, "visible_to"):
             return queryset.visible_to(request.user)
         return queryset
+
+    def _in_scope(self, request, object_id) -> None:
+        """History pages, like the change page: 404 outside the staff member's scope.
+
+        (simple_history reads a record missing from the list from its history.)
+        Administrators keep the history of deleted records.
+        """
+        if not is_administrator(request) and self.get_object(request, unquote(object_id)) is None:
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._in_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._in_scope(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 @admin.register(Country)

@@ -266,7 +266,33 @@ def _sessions(sessions, limit: int) -> list[dict[str, Any]]:
                 **session_cells(session, limit),
             }
         )
+    if limit:
+        _protect_sessions(rows)
     return rows
+
+
+def _protect_sessions(rows: list[dict[str, Any]]) -> None:
+    """Hide more cells of the table of sessions where a hidden one could be worked out.
+
+    Its columns add up to figures the report shows (the participations and the
+    breakdown by sex), and each session's women, men and others to its total.
+    """
+    for _round in range(4):
+        before = sum(row[key].suppressed for row in rows for key in ("total", "female", "male"))
+        protect([row["total"] for row in rows])
+        for key in ("female", "male"):
+            protect([row[key] for row in rows])
+        for row in rows:
+            total, female, male = row["total"], row["female"], row["male"]
+            if total.suppressed:
+                for part in (female, male):
+                    if part.value and not part.suppressed:
+                        part.hidden = True
+            others = (total.value or 0) - (female.value or 0) - (male.value or 0)
+            protect([female, male], unseen=others)
+        after = sum(row[key].suppressed for row in rows for key in ("total", "female", "male"))
+        if after == before:
+            return
 
 
 def _labelled(cells: dict, labels: dict, *, unknown: str) -> list[tuple[str, Cell]]:
@@ -285,7 +311,9 @@ def _labelled(cells: dict, labels: dict, *, unknown: str) -> list[tuple[str, Cel
 def _training(reader: User, sessions) -> dict[str, Any]:
     figures = training_figures(user=reader, sessions=sessions)
     for group in (figures.by_sex, figures.by_country):
-        protect(list(group.values()))
+        # Participations of no stated sex or country are the rest of the total shown.
+        unseen = (figures.attendances.value or 0) - sum(c.value or 0 for c in group.values())
+        protect(list(group.values()), unseen=max(unseen, 0))
     countries = {c.code: c.name for c in Country.objects.filter(code__in=list(figures.by_country))}
     not_stated = _("Not stated")
     return {

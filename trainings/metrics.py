@@ -53,8 +53,7 @@ PEOPLE_DIMENSIONS = (
     "donor",
 )
 # A session has several audiences and a project several donors. (A person trained in
-# two years or countries counts in each too, but rarely: those dimensions keep the
-# complementary protection of small cells, which ``overlapping`` would switch off.)
+# two years or countries counts in each too, but rarely.)
 OVERLAPPING = ("audience", "donor")
 NOT_STATED = Value("", output_field=CharField())
 

@@ -6,6 +6,7 @@ administrators). Writes parse the body and call ``assistance.care_services``.
 """
 
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, viewsets
 from rest_framework.decorators import action
@@ -19,7 +20,7 @@ from .. import care_services, selectors
 from ..models import CaseNote, Referral, Service, ShelterStay
 from . import serializers as s
 from .filters import NoteFilter, ReferralFilter, ServiceFilter, ShelterFilter, StayFilter
-from .views import ROWS_POLICY, WRITE_POLICY, WorksOnCases
+from .views import ROWS_POLICY, WRITE_POLICY, WorksOnCases, hide_body_from_error_reports
 
 PERMISSIONS = [*viewsets.ReadOnlyModelViewSet.permission_classes, WorksOnCases]
 
@@ -180,6 +181,13 @@ class NoteViewSet(CareViewSet):
     def get_queryset(self):
         return CaseNote.objects.visible_to(self.request.user).select_related("case", "author")
 
+    @sensitive_variables()
+    def create(self, request, *args, **kwargs):
+        # A note may name people: its body stays out of error reports, as an identity's does.
+        hide_body_from_error_reports(request)
+        return super().create(request, *args, **kwargs)
+
+    @sensitive_variables()
     def perform_write(self, data) -> CaseNote:
         return care_services.note_add(user=self.request.user, case=data["case"], text=data["text"])
 

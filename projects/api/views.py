@@ -8,6 +8,7 @@ body with an input serializer and hand the values to ``projects.services``.
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -254,6 +255,8 @@ class ChildCreateMixin:
     input_serializer_class: type
     writer_roles: set = access.PROJECT_EDITORS
 
+    # The serializer holds the body, which may be a case note: never in an error report.
+    @sensitive_variables("serializer")
     def create(self, request, *args, **kwargs):
         if access.role_of(request.user) not in self.writer_roles:
             self.permission_denied(request)
