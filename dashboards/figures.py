@@ -211,11 +211,12 @@ def compute(metric: Metric, query: Query) -> dict[str, Any]:
         dims = ("currency", *[d for d in dims if d != "currency"])
     rows = _sort(metric, dims, _source_rows(metric, Query(query.user, dims, query.filters)))
     total_dims = dims[:1] if metric.unit == "money" else ()
-    totals = (
-        rows
-        if dims == total_dims
-        else _source_rows(metric, Query(query.user, total_dims, query.filters))
-    )
+    if not metric.has_total:
+        totals = []
+    elif dims == total_dims:
+        totals = rows
+    else:
+        totals = _source_rows(metric, Query(query.user, total_dims, query.filters))
     names = _labels(dims, rows)
     total_names = _labels(total_dims, totals)
     return {

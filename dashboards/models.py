@@ -319,6 +319,10 @@ class Widget(models.Model):
         kind, dim, series = self.kind, self.dimension, self.series_dimension
         if kind == Kind.KPI and (dim or series):
             return {"dimension": _("A key figure shows a total: leave the breakdowns empty.")}
+        if kind == Kind.KPI and not metric.has_total:
+            return {"kind": _("This metric has no total to show as a key figure.")}
+        if kind in (Kind.DONUT, Kind.STACKED_BAR) and not metric.has_total:
+            return {"kind": _("This metric's parts do not add up: choose a table, bar or line.")}
         if kind in (Kind.BAR, Kind.DONUT, Kind.STACKED_BAR, Kind.LINE, Kind.MAP) and not dim:
             return {"dimension": _("A %(kind)s needs a breakdown.") % {"kind": self._kind_name()}}
         if kind in (Kind.BAR, Kind.DONUT, Kind.MAP) and series:

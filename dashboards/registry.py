@@ -51,6 +51,8 @@ class Metric:
     # The metric this one counts a part of (victims assisted, of those identified): the
     # rest, the difference of the two, has its small cells hidden too.
     subset_of: str | None = None
+    # Whether a total means something: targets and actuals side by side have none.
+    has_total: bool = True
     app: str = ""
 
     def allows(self, dimension: str) -> bool:
@@ -101,6 +103,7 @@ def metric(
     sensitivity: str | None = None,
     overlapping: Iterable[str] = (),
     subset_of: str | None = None,
+    has_total: bool = True,
 ):
     """Register the decorated function as the source of metric ``code``."""
 
@@ -121,6 +124,7 @@ def metric(
             sensitivity=sensitivity,
             overlapping=frozenset(overlapping),
             subset_of=subset_of,
+            has_total=has_total,
             app=source.__module__.split(".")[0],
         )
         return source

@@ -201,9 +201,10 @@ MEASURE = dimension(
     description=_(
         "Targets and actuals of the indicators counted in units, side by side: break it down "
         "by “target or actual” (e.g. a table by indicator, or a line by year). Without that "
-        "breakdown it gives the actuals."
+        "breakdown it gives the actuals. There is no total."
     ),
     dimensions=(*INDICATOR_DIMENSIONS, "measure"),
+    has_total=False,
 )
 def indicator_progress(query: Query):
     dims = query.dimensions

@@ -207,3 +207,18 @@ def test_widget_dimensions_and_default_title(db):
     assert record.title == "Projects"
     assert str(record) == "Stacked bar chart: Projects"
     assert Widget(metric="gone").title == "gone"
+
+
+@pytest.mark.parametrize("kind", ["kpi", "donut", "stacked_bar"])
+def test_a_metric_without_a_total_is_not_a_key_figure_nor_parts(kind):
+    widget = Widget(
+        kind=kind,
+        metric="indicator_progress",
+        dimension="" if kind == "kpi" else "indicator",
+        series_dimension="measure" if kind == "stacked_bar" else "",
+    )
+    assert "kind" in widget.shape_errors()
+    table = Widget(
+        kind="table", metric="indicator_progress", dimension="indicator", series_dimension="measure"
+    )
+    assert table.shape_errors() == {}
