@@ -7,6 +7,8 @@ the second factor; everyone else counts cases through the figures endpoint.
 Writes parse the body and hand the values to ``assistance.services``.
 """
 
+import datetime
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +21,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
@@ -294,6 +296,29 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return response
 
 
+# What donors and analysts may narrow case figures by. Finer filters (sex, status, a few
+# days) would let two answers be subtracted from each other down to one victim.
+AGGREGATE_FILTERS = {"project", "country_office", "identified_from", "identified_to"}
+YEAR_BOUNDS = {"identified_from": (1, 1), "identified_to": (12, 31)}
+
+
+def coarse_filters_only(params) -> None:
+    """400 for a filter finer than project, country office and whole years."""
+    errors = {}
+    for name in params:
+        if name in CaseFigureFilter.base_filters and name not in AGGREGATE_FILTERS:
+            errors[name] = _("Case figures are narrowed by project, country office and year only.")
+    for name, (month, day) in YEAR_BOUNDS.items():
+        try:
+            value = datetime.date.fromisoformat(params.get(name) or "")
+        except ValueError:
+            continue  # missing, or left to the filter's own message
+        if (value.month, value.day) != (month, day):
+            errors[name] = _("Use whole years: from 1 January until 31 December.")
+    if errors:
+        raise serializers.ValidationError(errors)
+
+
 class CaseFiguresView(GenericAPIView):
     """Counts of the cases a user may count, for dashboards; never rows."""
 
@@ -314,13 +339,16 @@ class CaseFiguresView(GenericAPIView):
             "analysts see counts from 1 to 10 as `null` with `suppressed: true`, and one more "
             "cell of a breakdown where the hidden one could be found by subtraction; "
             "`small_cell_limit` gives the largest hidden count. Narrowed by the same filters "
-            "as the case list."
+            "as the case list; donors and analysts by project, country office and whole "
+            "years only (`identified_from` a 1 January, `identified_to` a 31 December)."
         ),
         filters=True,
         responses={200: s.CaseFiguresSerializer, 400: ERROR_RESPONSES[400]},
     )
     def get(self, request):
+        limit = access.small_cell_limit(request.user, "case")
+        if limit:
+            coarse_filters_only(request.query_params)
         cases = self.filter_queryset(self.get_queryset())
         figures = selectors.case_figures(user=request.user, cases=cases)
-        limit = access.small_cell_limit(request.user, "case")
         return Response(s.figures_data(figures, limit))

@@ -377,3 +377,45 @@ def test_figures_cost_a_fixed_number_of_queries(
     with django_assert_max_num_queries(14):
         response = clients["donor_a"].get(FIGURES, {"identified_from": "2020-01-01"})
     assert response.json()["identified"] == {"count": 21, "suppressed": False}
+
+
+@pytest.mark.parametrize("who", ["donor_b", "analyst"])
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"sex": "Female"}, "sex"),
+        ({"status": "open"}, "status"),
+        ({"follow_up": "true"}, "follow_up"),
+        ({"exploitation": "isForcedLabour"}, "exploitation"),
+        ({"identified_from": "2021-05-01"}, "identified_from"),
+        ({"identified_to": "2021-05-31"}, "identified_to"),
+    ],
+)
+def test_aggregate_viewers_narrow_figures_by_project_office_and_year_only(
+    users, cases, who, params, field
+):
+    client = APIClient()
+    client.force_authenticate(users[who])
+    response = client.get("/api/v1/assistance/figures/", params)
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("who", ["donor_b", "analyst"])
+def test_aggregate_viewers_may_take_a_whole_year_and_an_office(users, cases, who):
+    client = APIClient()
+    client.force_authenticate(users[who])
+    response = client.get(
+        "/api/v1/assistance/figures/",
+        {"identified_from": "2021-01-01", "identified_to": "2021-12-31", "country_office": "LB"},
+    )
+    assert response.status_code == 200
+
+
+def test_staff_keep_every_figure_filter(users, cases):
+    client = APIClient()
+    client.force_authenticate(users["me"])
+    response = client.get(
+        "/api/v1/assistance/figures/", {"sex": "Female", "identified_from": "2021-05-01"}
+    )
+    assert response.status_code == 200
