@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count
-from django.http import Http404
+from django.forms.formsets import all_valid
+from django.http import Http404, HttpResponseNotAllowed
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ctportal import access
 from projects.admin import ScopedAdmin
 
-from . import selectors
+from . import charts, selectors
+from .figures import BadDimension
 from .forms import DashboardAdminForm, PreviewForm, WidgetAdminForm, WidgetInlineFormSet
 from .models import Dashboard, Widget
 from .registry import DIMENSIONS, METRICS
@@ -157,7 +161,27 @@ class DashboardAdmin(ScopedAdmin):
             self.admin_site.admin_view(self.preview_view),
             name="dashboards_dashboard_preview",
         )
-        return [preview, *super().get_urls()]
+        live_change = path(
+            "<path:object_id>/preview/live/",
+            self.admin_site.admin_view(self.live_preview_view),
+            name="dashboards_dashboard_live_preview",
+        )
+        live_add = path(
+            "add/preview/live/",
+            self.admin_site.admin_view(self.live_preview_view),
+            name="dashboards_dashboard_live_preview_add",
+        )
+        return [live_add, live_change, preview, *super().get_urls()]
+
+    def _preview_viewer(self, request, form: PreviewForm):
+        """Whom the preview draws the figures for: the staff member, or a stand-in donor user."""
+        if form.is_valid() and form.cleaned_data["donor"]:
+            # A donor's figures are of its projects: only for staff who see every project.
+            if access.visible_project_ids(request.user) is not None:
+                raise PermissionDenied
+            donor = form.cleaned_data["donor"]
+            return selectors.donor_viewer(donor), donor
+        return request.user, None
 
     def preview_view(self, request, object_id: str):
         """The dashboard drawn as on its page, published or not, optionally as a donor sees it."""
@@ -167,13 +191,7 @@ class DashboardAdmin(ScopedAdmin):
         if not self.has_view_permission(request, dashboard):
             raise PermissionDenied
         form = PreviewForm(request.GET or None)
-        viewer, donor = request.user, None
-        if form.is_valid() and form.cleaned_data["donor"]:
-            # A donor's figures are of its projects: only for staff who see every project.
-            if access.visible_project_ids(request.user) is not None:
-                raise PermissionDenied
-            donor = form.cleaned_data["donor"]
-            viewer = selectors.donor_viewer(donor)
+        viewer, donor = self._preview_viewer(request, form)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -191,3 +209,120 @@ class DashboardAdmin(ScopedAdmin):
             "has_view_permission": True,
         }
         return TemplateResponse(request, "admin/dashboards/dashboard/preview.html", context)
+
+    def live_preview_view(self, request, object_id: str | None = None):
+        """The settings posted from the add or change form, drawn without saving anything.
+
+        The same form and widget formset as a save check them; what they hold
+        is drawn from unsaved records, or their errors are listed instead.
+        """
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        original = None
+        if object_id is None:
+            if not self.has_add_permission(request):
+                raise PermissionDenied
+        else:
+            original = self.get_object(request, unquote(object_id))
+            if original is None:
+                raise Http404
+            if not self.has_change_permission(request, original):
+                raise PermissionDenied
+        form = PreviewForm(request.POST, prefix="preview")
+        viewer, donor = self._preview_viewer(request, form)
+        # Checking the edit lock takes a row lock; the rollback also keeps the preview read-only.
+        with transaction.atomic():
+            fields = flatten_fieldsets(self.get_fieldsets(request, original))
+            ModelForm = self.get_form(request, original, change=original is not None, fields=fields)
+            dashboard_form = ModelForm(request.POST, request.FILES, instance=original)
+            formsets, __ = self._create_formsets(
+                request, dashboard_form.instance, change=original is not None
+            )
+            valid = dashboard_form.is_valid()
+            valid = all_valid(formsets) and valid
+            dashboard = dashboard_form.instance
+            widgets = unsaved_widgets(dashboard, formsets) if valid else []
+            shown = [show_widget(widget, viewer) for widget in widgets]
+            transaction.set_rollback(True)
+        if valid:
+            title = gettext("Preview of unsaved settings for “%(title)s”") % {
+                "title": dashboard.title
+            }
+        else:
+            title = gettext("These settings cannot be previewed")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": original,
+            "dashboard": dashboard,
+            "title": title,
+            "valid": valid,
+            "problems": [] if valid else form_problems(dashboard_form, formsets),
+            "form": form,
+            "resend": [
+                (name, value)
+                for name, values in request.POST.lists()
+                if name != "csrfmiddlewaretoken" and not name.startswith(f"{form.prefix}-")
+                for value in values
+            ],
+            "as_donor": donor,
+            "widgets": shown,
+            "has_view_permission": True,
+        }
+        return TemplateResponse(request, "admin/dashboards/dashboard/live_preview.html", context)
+
+
+def unsaved_widgets(dashboard: Dashboard, formsets) -> list[Widget]:
+    """The widgets as the valid formsets hold them, in order, none of them saved."""
+    widgets = []
+    for formset in formsets:
+        deleted = formset.deleted_forms if formset.can_delete else []
+        for form in formset.forms:
+            if form in deleted or (form in formset.extra_forms and not form.has_changed()):
+                continue
+            form.instance.dashboard = dashboard
+            widgets.append(form.instance)
+    return sorted(widgets, key=lambda w: (w.position, w.pk is None, w.pk or 0))
+
+
+def show_widget(widget: Widget, viewer) -> selectors.ShownWidget:
+    """One unsaved widget drawn for ``viewer`` as ``selectors.dashboard_widgets`` draws one."""
+    metric = METRICS.get(widget.metric)
+    if metric is None:
+        return selectors.ShownWidget(
+            widget, widget.title, "", None, gettext("This figure is not available.")
+        )
+    try:
+        figure = selectors.widget_figure(widget=widget, user=viewer)
+    except BadDimension:
+        return selectors.ShownWidget(
+            widget,
+            widget.title,
+            str(metric.description),
+            None,
+            gettext("This figure cannot be broken down this way any more."),
+        )
+    return selectors.ShownWidget(
+        widget, widget.title, str(metric.description), charts.build(widget, figure)
+    )
+
+
+def form_problems(form, formsets) -> list[tuple[str, list[str]]]:
+    """Every error of the dashboard form and its widgets, each with where it is."""
+    problems = []
+    for name, messages in form.errors.items():
+        field = form.fields.get(name)
+        label = capfirst(field.label or name) if field else ""
+        problems.append((str(label), list(messages)))
+    for formset in formsets:
+        if formset.non_form_errors():
+            problems.append(("", list(formset.non_form_errors())))
+        for number, widget_form in enumerate(formset.forms, start=1):
+            place = gettext("Widget %(number)s") % {"number": number}
+            for name, messages in widget_form.errors.items():
+                if name == "__all__" or name not in widget_form.fields:
+                    label = place
+                else:
+                    label = f"{place}: {capfirst(widget_form.fields[name].label or name)}"
+                problems.append((label, list(messages)))
+    return problems
