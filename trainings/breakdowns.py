@@ -27,7 +27,7 @@ from .models import (
     SessionStatus,
     TrainingSession,
 )
-from .selectors import Cell
+from .selectors import Cell, protect
 
 DIMENSIONS = ("sex", "country", "audience", "year", "kind", "institution_type")
 
@@ -159,7 +159,7 @@ def training_breakdown(*, user, by: str, sessions=None) -> Breakdown:
     labels = _labels(by, {key for key in people if key is not None})
     not_stated = _("No audience given") if by == "audience" else _("Not stated")
     ordered = sorted(people, key=lambda key: (key is None, str(key) if key is not None else ""))
-    return Breakdown(
+    breakdown = Breakdown(
         by=by,
         limit=limit,
         sessions=scoped.count(),
@@ -176,9 +176,57 @@ def training_breakdown(*, user, by: str, sessions=None) -> Breakdown:
             for key in ordered
         ],
     )
+    if limit:
+        _protect_columns(breakdown)
+    return breakdown
+
+
+def _protect_columns(breakdown: Breakdown) -> None:
+    """Hide one more row where a hidden one is the total less the rows shown.
+
+    Rows by audience (a session counts under each of its audiences) or by year
+    (a person trained in two years counts in each) may add up to more than the
+    total, but often to just the total: they are protected like the others.
+    """
+    for column in ("people_trained", "attendances"):
+        total = getattr(breakdown, column)
+        cells = [getattr(row, column) for row in breakdown.rows]
+        rest = (total.value or 0) - sum(cell.value or 0 for cell in cells)
+        protect(cells, unseen=max(rest, 0))
+
+
+def protected_counts(rows, limit: int) -> dict[int, Cell]:
+    """The participant counts of ``rows`` as aggregate-only viewers see them, by id.
+
+    Each breakdown of a session (by sex, institution type, country) adds up to
+    the same total, which the session's page and the sessions API show: each is
+    protected against it, over all the session's counts whichever are listed.
+    """
+    sessions = {row.session_id for row in rows}
+    cells: dict[int, Cell] = {}
+    groups: dict[tuple, list[Cell]] = defaultdict(list)
+    totals: dict[int, int] = defaultdict(int)
+    for pk, session, dimension, count in ParticipantCount.objects.filter(
+        session__in=sessions
+    ).values_list("pk", "session", "dimension", "count"):
+        cells[pk] = Cell(count, limit)
+        groups[session, dimension].append(cells[pk])
+        if dimension == CountDimension.SEX:
+            totals[session] += count or 0
+    if limit:
+        # Every breakdown is protected, even a session's only one: the session's total is
+        # shown elsewhere (its page, the sessions API), which gives away a lone hidden cell.
+        for (session, _dimension), group in groups.items():
+            rest = totals[session] - sum(cell.value or 0 for cell in group)
+            protect(group, unseen=max(rest, 0))
+    return cells
 
 
 def suppressed_value(value: int | None, limit: int) -> tuple[int | None, bool]:
     """A count as an aggregate-only viewer may see it: hidden (None, True) when 1..limit."""
-    cell = Cell(value, limit)
-    return (None, True) if cell.suppressed else (value, False)
+    return shown_value(Cell(value, limit))
+
+
+def shown_value(cell: Cell) -> tuple[int | None, bool]:
+    """A protected cell as the API answers it: (None, True) when small or hidden."""
+    return (None, True) if cell.suppressed else (cell.value, False)

@@ -70,10 +70,12 @@ BREAKDOWN_PATHS = {
 
 
 def session_breakdown(*, session: TrainingSession, user) -> dict[str, Any]:
-    """Participants by sex, institution type and country, and the average test scores.
+    """Participants by sex, institution type and country, the total, women and men
+    (``participants``) and the average test scores.
 
     Counts come from the people recorded one by one and from the totals; small
-    cells are hidden from aggregate-only viewers.
+    cells are hidden from aggregate-only viewers, with one more where a hidden one
+    would be the total less the others.
     """
     limit = access.small_cell_limit(user, "training")
     attended = session.attendances.filter(attended=True)
@@ -102,14 +104,30 @@ def session_breakdown(*, session: TrainingSession, user) -> dict[str, Any]:
         post=Avg("post_score", filter=both),
         n=Count("pk", filter=both),
     )
+    # Every participant has a sex, recorded one by one or in the totals by sex.
+    total = sum(merged[CountDimension.SEX].values())
     breakdown: dict[str, Any] = {}
     for dimension, values in merged.items():
         rows = [
-            {"label": labels[dimension].get(key) or _("Not stated"), "cell": Cell(value, limit)}
+            {
+                "key": key,
+                "label": labels[dimension].get(key) or _("Not stated"),
+                "cell": Cell(value, limit),
+            }
             for key, value in values.items()
         ]
-        protect([row["cell"] for row in rows])
+        # People known only by totals may have no breakdown but by sex: the rest of the total.
+        rest = total - sum(values.values())
+        protect([row["cell"] for row in rows], unseen=max(rest, 0))
         breakdown[dimension] = sorted(rows, key=lambda row: -row["cell"].value)
+    # The page's figures show women and men with the same cells as its table by sex, so
+    # that each hides what the other hides.
+    by_sex = {row["key"]: row["cell"] for row in breakdown[CountDimension.SEX]}
+    breakdown["participants"] = {
+        "total": Cell(total, limit),
+        "female": by_sex.get(Sex.FEMALE, Cell(0, limit)),
+        "male": by_sex.get(Sex.MALE, Cell(0, limit)),
+    }
     pre, post = _round(scores["pre"]), _round(scores["post"])
     breakdown["scores"] = {
         "pre": pre,

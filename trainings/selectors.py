@@ -16,7 +16,7 @@ from django.db.models import Avg, Count, IntegerField, OuterRef, Q, Subquery, Su
 from django.db.models.functions import Coalesce, ExtractYear
 
 from ctportal import access
-from ctportal.suppression import Cell, protect  # noqa: F401 (protect: used by page selectors)
+from ctportal.suppression import Cell, protect
 
 from .models import Attendance, CountDimension, ParticipantCount, SessionStatus, TrainingSession
 
@@ -74,6 +74,7 @@ def training_figures(*, user, sessions=None) -> TrainingFigures:
 
     People trained counts each registered person once across sessions, plus
     participants known only as totals; attendances count every participation.
+    Each breakdown is protected against the attendances for aggregate-only viewers.
     """
     scoped = TrainingSession.objects.visible_to(user).filter(status=SessionStatus.HELD)
     if sessions is not None:
@@ -129,10 +130,18 @@ def training_figures(*, user, sessions=None) -> TrainingFigures:
         .values_list("audiences__code", "participant_total")
         .order_by()
     )
+    attendances_cell = Cell(individual["rows"] + counted, limit)
+    if limit:
+        for group in (by_sex, by_country, by_audience, by_year):
+            # Each breakdown counts attendances; those of no stated sex, country or
+            # audience are the rest of the total shown beside it. Audiences overlap
+            # (a session counts under each) but often add up to just the total.
+            rest = (attendances_cell.value or 0) - sum(cell.value or 0 for cell in group.values())
+            protect(list(group.values()), unseen=max(rest, 0))
     return TrainingFigures(
         sessions_held=scoped.count(),
         people_trained=Cell(individual["people"] + counted, limit),
-        attendances=Cell(individual["rows"] + counted, limit),
+        attendances=attendances_cell,
         by_sex=by_sex,
         by_country=by_country,
         by_audience=by_audience,

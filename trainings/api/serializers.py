@@ -17,7 +17,7 @@ from projects.api.serializers import (
 )
 from projects.models import Country, Indicator, Organisation, Project, Sex
 
-from ..breakdowns import suppressed_value
+from ..breakdowns import shown_value, suppressed_value
 from ..models import (
     AgeBand,
     Attendance,
@@ -29,6 +29,7 @@ from ..models import (
     SessionStatus,
     TrainingSession,
 )
+from ..page_selectors import session_cells
 
 SCORE = {"max_digits": 5, "decimal_places": 2, "min_value": 0, "max_value": 100}
 
@@ -101,11 +102,11 @@ class TrainingSessionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ParticipantTotalsSerializer)
     def get_participants(self, session) -> dict:
-        limit = _limit(self.context)
+        # Women and men are protected together: with the total, one gives the other away.
+        cells = session_cells(session, _limit(self.context))
         shown, hidden = {}, False
-        totals = (("total", "participant_total"), ("female", "female"), ("male", "male"))
-        for name, attribute in totals:
-            value, suppressed = suppressed_value(getattr(session, attribute, None), limit)
+        for name in ("total", "female", "male"):
+            value, suppressed = shown_value(cells[name])
             shown[name] = value
             hidden = hidden or suppressed
         return {**shown, "suppressed": hidden}
@@ -169,11 +170,17 @@ class ParticipantCountSerializer(serializers.ModelSerializer):
         fields = ["id", "session", "dimension", "sex", "institution_type", "country", "count"]
         fields += ["suppressed"]
 
+    def _shown(self, row) -> tuple[int | None, bool]:
+        # The view protects each session's breakdowns together ("cells"); by itself a count
+        # is only hidden when small.
+        cell = self.context.get("cells", {}).get(row.pk)
+        return shown_value(cell) if cell else suppressed_value(row.count, _limit(self.context))
+
     def get_count(self, row) -> int | None:
-        return suppressed_value(row.count, _limit(self.context))[0]
+        return self._shown(row)[0]
 
     def get_suppressed(self, row) -> bool:
-        return suppressed_value(row.count, _limit(self.context))[1]
+        return self._shown(row)[1]
 
 
 class AggregateRowSerializer(serializers.Serializer):
@@ -207,8 +214,8 @@ def aggregate_data(breakdown) -> dict:
     """A ``trainings.breakdowns.Breakdown`` as the aggregate endpoint answers it."""
 
     def cells(people, attendances) -> dict:
-        people_value, hidden_people = suppressed_value(people.value, breakdown.limit)
-        rows_value, hidden_rows = suppressed_value(attendances.value, breakdown.limit)
+        people_value, hidden_people = shown_value(people)
+        rows_value, hidden_rows = shown_value(attendances)
         return {
             "people_trained": people_value,
             "attendances": rows_value,

@@ -6,7 +6,7 @@ with an input serializer and hand the values to ``trainings.services``.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -27,7 +27,7 @@ from projects.api.views import ERROR_RESPONSES, ChildCreateMixin
 from projects.models import Organisation
 
 from .. import services
-from ..breakdowns import DIMENSIONS, training_breakdown
+from ..breakdowns import DIMENSIONS, protected_counts, training_breakdown
 from ..filters import TrainingSessionFilter
 from ..models import Attendance, ParticipantCount, TrainingSession
 from ..selectors import sessions_with_totals
@@ -238,6 +238,15 @@ class ParticipantCountViewSet(viewsets.ReadOnlyModelViewSet):
         "dimension": ["exact"],
     }
     ordering_fields = ["id", "count"]
+
+    def get_serializer(self, *args, **kwargs):
+        rows = args[0] if args else kwargs.get("instance")
+        limit = access.small_cell_limit(self.request.user, "training")
+        if rows is not None and limit:
+            rows = list(rows) if isinstance(rows, list | QuerySet) else [rows]
+            context = {**self.get_serializer_context(), "cells": protected_counts(rows, limit)}
+            kwargs["context"] = context
+        return super().get_serializer(*args, **kwargs)
 
     def get_queryset(self):
         return (

@@ -16,7 +16,7 @@ from projects.models import Country, Sex
 from projects.templatetags.portal_format import number
 from trainings.models import Audience
 from trainings.page_selectors import session_cells as _session_cells
-from trainings.selectors import Cell, TrainingFigures, protect
+from trainings.selectors import Cell, TrainingFigures
 
 register = template.Library()
 
@@ -78,9 +78,10 @@ def session_cells(session, limit) -> dict[str, str]:
 
 @register.simple_tag
 def training_rows(figures: TrainingFigures) -> dict[str, list[dict[str, Any]]]:
-    """Labelled rows of each breakdown, largest first (years in order)."""
-    for group in (figures.by_sex, figures.by_country, figures.by_year):
-        protect(list(group.values()))
+    """Labelled rows of each breakdown, largest first (years in order).
+
+    The selector has protected each breakdown against the total shown beside it.
+    """
     countries = {c.code: c.name for c in Country.objects.filter(code__in=list(figures.by_country))}
     audiences = {
         a.code: str(a) for a in Audience.objects.filter(code__in=list(figures.by_audience))
