@@ -19,8 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from ctportal import access
 from projects.admin import ScopedAdmin
 
-from . import charts, selectors
-from .figures import BadDimension
+from . import selectors
 from .forms import DashboardAdminForm, PreviewForm, WidgetAdminForm, WidgetInlineFormSet
 from .models import Dashboard, Widget
 from .registry import DIMENSIONS, METRICS
@@ -242,7 +241,7 @@ class DashboardAdmin(ScopedAdmin):
             valid = all_valid(formsets) and valid
             dashboard = dashboard_form.instance
             widgets = unsaved_widgets(dashboard, formsets) if valid else []
-            shown = [show_widget(widget, viewer) for widget in widgets]
+            shown = [selectors.shown_widget(widget=widget, user=viewer) for widget in widgets]
             transaction.set_rollback(True)
         if valid:
             title = gettext("Preview of unsaved settings for “%(title)s”") % {
@@ -283,28 +282,6 @@ def unsaved_widgets(dashboard: Dashboard, formsets) -> list[Widget]:
             form.instance.dashboard = dashboard
             widgets.append(form.instance)
     return sorted(widgets, key=lambda w: (w.position, w.pk is None, w.pk or 0))
-
-
-def show_widget(widget: Widget, viewer) -> selectors.ShownWidget:
-    """One unsaved widget drawn for ``viewer`` as ``selectors.dashboard_widgets`` draws one."""
-    metric = METRICS.get(widget.metric)
-    if metric is None:
-        return selectors.ShownWidget(
-            widget, widget.title, "", None, gettext("This figure is not available.")
-        )
-    try:
-        figure = selectors.widget_figure(widget=widget, user=viewer)
-    except BadDimension:
-        return selectors.ShownWidget(
-            widget,
-            widget.title,
-            str(metric.description),
-            None,
-            gettext("This figure cannot be broken down this way any more."),
-        )
-    return selectors.ShownWidget(
-        widget, widget.title, str(metric.description), charts.build(widget, figure)
-    )
 
 
 def form_problems(form, formsets) -> list[tuple[str, list[str]]]:

@@ -57,36 +57,30 @@ class ShownWidget:
 
 
 def dashboard_widgets(*, dashboard: Dashboard, user) -> list[ShownWidget]:
-    """Every widget of the dashboard drawn for ``user``, in order.
+    """Every widget of the dashboard drawn for ``user``, in order."""
+    return [shown_widget(widget=widget, user=user) for widget in _widgets(dashboard)]
+
+
+def shown_widget(*, widget: Widget, user) -> ShownWidget:
+    """One widget drawn for ``user``, saved or not (the admin's live preview).
 
     A widget whose metric has gone from the registry, or no longer offers its
     breakdown, says so in place of its chart instead of breaking the page.
     """
-    shown = []
-    for widget in _widgets(dashboard):
-        metric = METRICS.get(widget.metric)
-        if metric is None:
-            shown.append(
-                ShownWidget(widget, widget.title, "", None, _("This figure is not available."))
-            )
-            continue
-        try:
-            figure = widget_figure(widget=widget, user=user)
-        except BadDimension:
-            shown.append(
-                ShownWidget(
-                    widget,
-                    widget.title,
-                    str(metric.description),
-                    None,
-                    _("This figure cannot be broken down this way any more."),
-                )
-            )
-            continue
-        shown.append(
-            ShownWidget(widget, widget.title, str(metric.description), charts.build(widget, figure))
+    metric = METRICS.get(widget.metric)
+    if metric is None:
+        return ShownWidget(widget, widget.title, "", None, _("This figure is not available."))
+    try:
+        figure = widget_figure(widget=widget, user=user)
+    except BadDimension:
+        return ShownWidget(
+            widget,
+            widget.title,
+            str(metric.description),
+            None,
+            _("This figure cannot be broken down this way any more."),
         )
-    return shown
+    return ShownWidget(widget, widget.title, str(metric.description), charts.build(widget, figure))
 
 
 def csv_rows(figure: Figure) -> tuple[list[str], list[list[Any]]]:
