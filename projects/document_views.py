@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -21,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ctportal import access
 from ctportal.files import file_response
-from ctportal.forms import add_service_errors
+from ctportal.forms import FileOrLinkForm, form_page
 from ctportal.uploads import UploadedDocumentField, limit_upload_size
 
 from . import services
@@ -32,7 +31,7 @@ def _label(name: str) -> str:
     return capfirst(Document._meta.get_field(name).verbose_name)
 
 
-class ProjectDocumentForm(forms.Form):
+class ProjectDocumentForm(FileOrLinkForm):
     title = forms.CharField(label=_label("title"), max_length=255)
     category = forms.ChoiceField(label=_label("category"), choices=DocumentCategory.choices)
     language = forms.ChoiceField(label=_label("language"), choices=settings.LANGUAGES)
@@ -48,12 +47,6 @@ class ProjectDocumentForm(forms.Form):
         assume_scheme="https",
         help_text=gettext_lazy("Instead of a file, a link to a document published elsewhere."),
     )
-
-    def clean(self):
-        data = super().clean()
-        if not self.errors and not data.get("file") and not data.get("url"):
-            raise ValidationError(_("Attach a file or give a link."))
-        return data
 
 
 def document_url(document: Document) -> str:
@@ -77,20 +70,18 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
         request.FILES if posted else None,
         initial={"language": request.LANGUAGE_CODE},
     )
-    if posted and form.is_valid():
-        data = {**form.cleaned_data, "file": form.cleaned_data["file"] or ""}
-        try:
-            services.document_add(user=request.user, project=project, data=data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The document was added."))
-            return redirect(f"{reverse('projects:detail', args=[project.pk])}#documents")
-    return render(
+    return form_page(
         request,
-        "projects/document_upload.html",
-        {"project": project, "document_form": form},
-        status=400 if form.errors else 200,
+        form=form,
+        save=lambda: services.document_add(
+            user=request.user,
+            project=project,
+            data=form.document_data(),
+        ),
+        success=_("The document was added."),
+        next_url=f"{reverse('projects:detail', args=[project.pk])}#documents",
+        template="projects/document_upload.html",
+        context={"project": project, "document_form": form},
     )
 
 

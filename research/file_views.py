@@ -8,17 +8,15 @@ gets a 404 for its files too.
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ctportal.files import file_response
-from ctportal.forms import add_service_errors
+from ctportal.forms import form_page
 from ctportal.uploads import limit_upload_size
 
 from . import services
@@ -41,19 +39,14 @@ def _upload(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         request.FILES if posted else None,
         initial={"language": getattr(record, "language", "")},
     )
-    if posted and form.is_valid():
-        try:
-            add(user=request.user, **{kind: record}, data=form.attachment_data())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The file was added."))
-            return redirect(f"{reverse(detail, args=[record.pk])}#files")
-    return render(
+    return form_page(
         request,
-        "research/attachment_upload.html",
-        {"record": record, "attachment_form": form, "detail": detail},
-        status=400 if form.errors else 200,
+        form=form,
+        save=lambda: add(user=request.user, **{kind: record}, data=form.attachment_data()),
+        success=_("The file was added."),
+        next_url=f"{reverse(detail, args=[record.pk])}#files",
+        template="research/attachment_upload.html",
+        context={"record": record, "attachment_form": form, "detail": detail},
     )
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from ctportal.forms import FileOrLinkForm
 from ctportal.uploads import UploadedDocumentField
 from projects.forms import DateInput, RowForm, model_field
 from projects.models import Country, Indicator, Organisation, Project
@@ -188,7 +188,7 @@ def _label(name: str) -> str:
     return OutputFile._meta.get_field(name).verbose_name
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(FileOrLinkForm):
     """A file (checked by the upload policy) or a link to a document published elsewhere."""
 
     title = forms.CharField(label=_label("title"), max_length=255)
@@ -203,11 +203,5 @@ class AttachmentForm(forms.Form):
         help_text=_("Instead of a file, a link to a document published elsewhere."),
     )
 
-    def clean(self):
-        data = super().clean()
-        if not self.errors and not data.get("file") and not data.get("url"):
-            raise ValidationError(_("Attach a file or give a link."))
-        return data
-
     def attachment_data(self) -> dict:
-        return {**self.cleaned_data, "file": self.cleaned_data["file"] or ""}
+        return self.document_data()
