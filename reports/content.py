@@ -95,8 +95,11 @@ def donor_reader(project: Project) -> User:
 def report_content(report: DonorReport, *, on_progress: Progress | None = None) -> ReportContent:
     """Every section of the report, read with a donor's eyes; ``on_progress`` gets 0–100."""
     step = on_progress or (lambda _percent: None)
+    reader = donor_reader(Project.objects.get(pk=report.project_id))
+    # Every read starts from what the donor may see, as their pages and API do.
     project = (
-        Project.objects.select_related("reporting_organisation")
+        Project.objects.visible_to(reader)
+        .select_related("reporting_organisation")
         .prefetch_related(
             Prefetch(
                 "recipient_countries", queryset=RecipientCountry.objects.select_related("country")
@@ -105,7 +108,6 @@ def report_content(report: DonorReport, *, on_progress: Progress | None = None) 
         )
         .get(pk=report.project_id)
     )
-    reader = donor_reader(project)
     start, end = report.period_start, report.period_end
     content = ReportContent(
         report=report,
@@ -120,9 +122,9 @@ def report_content(report: DonorReport, *, on_progress: Progress | None = None) 
     content.summary = _summary(project, content.period_label)
     step(15)
     content.budget, content.fundings = _funding(project)
-    content.spend = _spend(project, start, end)
+    content.spend = _spend(reader, project, start, end)
     step(30)
-    content.indicators = _indicators(project, start, end)
+    content.indicators = _indicators(reader, project, start, end)
     step(45)
     sessions = TrainingSession.objects.visible_to(reader).filter(
         project=project, status=SessionStatus.HELD, start_date__range=(start, end)
@@ -130,7 +132,9 @@ def report_content(report: DonorReport, *, on_progress: Progress | None = None) 
     content.sessions = _sessions(sessions, content.training_limit)
     content.training = _training(reader, sessions)
     step(65)
-    cases = Case.objects.filter(project=project, identification_date__range=(start, end))
+    cases = Case.objects.counted_for(reader).filter(
+        project=project, identification_date__range=(start, end)
+    )
     content.assistance = _assistance(reader, cases)
     step(80)
     content.outputs = _outputs(reader, project, start, end)
@@ -178,10 +182,11 @@ def _funding(project: Project) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return {"amount": project.budget, "currency": project.currency}, rows
 
 
-def _spend(project: Project, start: datetime.date, end: datetime.date) -> list[dict[str, Any]]:
+def _spend(reader, project: Project, start: datetime.date, end: datetime.date) -> list[dict]:
     """Spend per currency, in the period and up to its end; never added across currencies."""
     rows = (
-        Transaction.objects.filter(project=project, kind__in=SPEND_KINDS, date__lte=end)
+        Transaction.objects.visible_to(reader)
+        .filter(project=project, kind__in=SPEND_KINDS, date__lte=end)
         .order_by()
         .values("currency")
         .annotate(
@@ -211,11 +216,12 @@ def _spend(project: Project, start: datetime.date, end: datetime.date) -> list[d
     return spend
 
 
-def _indicators(project: Project, start: datetime.date, end: datetime.date) -> list[dict]:
+def _indicators(reader, project: Project, start: datetime.date, end: datetime.date) -> list[dict]:
     """Each indicator with its periods that overlap the report's; "—" where none does."""
     overlapping = IndicatorPeriod.objects.filter(period_start__lte=end, period_end__gte=start)
     indicators = (
-        Indicator.objects.filter(result__project=project)
+        Indicator.objects.visible_to(reader)
+        .filter(result__project=project)
         .select_related("result")
         .prefetch_related(
             Prefetch("periods", queryset=overlapping.order_by("period_start"), to_attr="shown")
