@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import io
-import os
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -40,12 +39,14 @@ SCHEMA_FILE = "iati-activities-schema.xsd"
 CHUNK_SIZE = 2000
 
 
+# The IATI Standard's own files (schemas, codelists, rulesets), shipped with the code:
+# see standards/iati-2.03/README.md for their versions and licence.
+STANDARD_DIR = Path(__file__).resolve().parent / "standards" / "iati-2.03"
+
+
 def schema_dir() -> Path:
-    """Folder of the IATI 2.03 schemas: ``IATI_SCHEMA_DIR`` or ``shared/`` beside the code."""
-    configured = os.environ.get("IATI_SCHEMA_DIR")
-    if configured:
-        return Path(configured)
-    return Path(settings.BASE_DIR).parent / "shared" / "standards" / "iati-2.03"
+    """Folder of the IATI 2.03 XSD files shipped with the portal."""
+    return STANDARD_DIR / "schemas"
 
 
 @cache

@@ -1,7 +1,9 @@
 import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.base import ContentFile
 from lxml import etree
 
@@ -311,10 +313,11 @@ def test_many_projects_cost_a_fixed_number_of_queries(django_assert_max_num_quer
     assert_valid(content)
 
 
-def test_schema_dir_follows_the_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv("IATI_SCHEMA_DIR", str(tmp_path))
+def test_schemas_ship_inside_the_repository():
+    repository = Path(settings.BASE_DIR).resolve()
 
-    assert iati.schema_dir() == tmp_path
+    assert iati.schema_dir().resolve().is_relative_to(repository)
+    assert (iati.schema_dir() / iati.SCHEMA_FILE).is_file()
 
 
 def test_schema_errors_name_the_problem():
