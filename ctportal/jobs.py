@@ -40,9 +40,6 @@ from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
-# A job sent but never started for this long lost its message (a broker restarted
-# without its data): the sweeper sends it again; the attempt check keeps one copy.
-RESEND_AFTER = datetime.timedelta(minutes=10)
 # Sent, never started, for this long: shown as stopped, may be run again.
 WAITING_STOPPED_AFTER = datetime.timedelta(minutes=30)
 MESSAGE_LENGTH = 300
@@ -52,7 +49,7 @@ TASK_OPTIONS: dict[str, Any] = {
     "bind": True,
     "acks_late": True,
     "reject_on_worker_lost": True,
-    "soft_time_limit": settings.JOB_TIME_LIMIT - 60,
+    "soft_time_limit": settings.JOB_TIME_LIMIT * 9 // 10,
     "time_limit": settings.JOB_TIME_LIMIT,
     "max_retries": 3,
 }
@@ -240,7 +237,8 @@ def jobs_send_waiting(*, now: datetime.datetime | None = None) -> int:
     sent = 0
     for model in job_models():
         waiting = model.objects.filter(status__in=model.job_waiting).filter(
-            models.Q(sent_at__isnull=True) | models.Q(sent_at__lt=now - RESEND_AFTER)
+            models.Q(sent_at__isnull=True)
+            | models.Q(sent_at__lt=now - datetime.timedelta(seconds=settings.JOB_RESEND_AFTER))
         )
         for pk, attempt in waiting.values_list("pk", "attempt"):
             if not job_send(model, pk, attempt):

@@ -45,7 +45,6 @@ def report_status(report: DonorReport) -> dict[str, Any]:
     return {
         "id": report.pk,
         "status": report.status,
-        "state": report.job_state,
         "label": label or str(report.get_status_display()),
         "progress": report.progress,
         "finished": not report.in_progress,

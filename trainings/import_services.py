@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from ctportal.jobs import job_finish, job_queue, job_run, job_touch
+from ctportal.jobs import job_finish, job_queue, job_rerun, job_run, job_touch
 from dashboards.invalidation import invalidate
 
 from . import import_rows, imports
@@ -205,6 +205,12 @@ def attendance_import_start(*, user, session: TrainingSession, upload) -> Attend
     if estimate <= imports.INLINE_ROWS:
         record = attendance_import_run(import_id=record.pk)
     return record
+
+
+def attendance_import_rerun(*, user, record: AttendanceImport) -> AttendanceImport:
+    """Run a failed or stopped import again from its kept sheet (a new attempt)."""
+    _require_edit(user, record.session.project)
+    return job_rerun(AttendanceImport, record.pk, reset={"errors": [], "processed_rows": 0})
 
 
 def import_progress_key(import_id: int) -> str:

@@ -214,6 +214,18 @@ class Person(models.Model):
     def __str__(self) -> str:
         return self.full_name or _("Person #%(pk)s") % {"pk": self.pk}
 
+    def save(self, *args, **kwargs) -> None:
+        # People added outside the register's services (admin, demo data) get their match
+        # key too, unless someone typed alike holds it already (they wait to be merged).
+        if self._state.adding and self.match_key is None and self.merged_into_id is None:
+            key = person_match_key(
+                self.full_name, self.sex, self.nationality_id, self.country_of_work_id
+            )
+            taken = Person.objects.filter(match_key=key, merged_into__isnull=True).exists()
+            if key is not None and not taken:
+                self.match_key = key
+        super().save(*args, **kwargs)
+
 
 SCORE = [MinValueValidator(0), MaxValueValidator(100)]
 

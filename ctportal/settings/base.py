@@ -106,23 +106,27 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL", default="")
 # Seconds to wait for Redis before going on without it (cache) or giving up (broker).
 REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=0.5)
-if REDIS_URL:
-    # The cache fails open: with Redis unreachable every read is a miss and every
-    # write is skipped, with a warning logged, and pages, the API (its throttles)
-    # and dashboards go on from the database.
-    CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="ctportal"),
-            "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT,
-                "SOCKET_TIMEOUT": REDIS_TIMEOUT,
-                "IGNORE_EXCEPTIONS": True,
-            },
-        }
+
+
+def redis_cache(location: str) -> dict:
+    """The cache on Redis. It fails open: with Redis unreachable every read is a miss
+    and every write is skipped, with a warning logged (logger ``ctportal.cache``), and
+    pages, the API (its throttles) and dashboards go on from the database."""
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": location,
+        "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="ctportal"),
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT,
+            "SOCKET_TIMEOUT": REDIS_TIMEOUT,
+            "IGNORE_EXCEPTIONS": True,
+        },
     }
+
+
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
@@ -153,8 +157,12 @@ JOB_TIME_LIMIT = env.int("JOB_TIME_LIMIT", default=660)
 # JOB_STOPPED_AFTER seconds it is shown as stopped and may be run again.
 JOB_HEARTBEAT = env.int("JOB_HEARTBEAT", default=15)
 JOB_STOPPED_AFTER = env.int("JOB_STOPPED_AFTER", default=120)
+# A job sent this many seconds ago and never started lost its message (a broker
+# restarted without its data): the sweeper, every JOB_SWEEP seconds, sends it again.
+JOB_RESEND_AFTER = env.int("JOB_RESEND_AFTER", default=600)
+JOB_SWEEP = env.int("JOB_SWEEP", default=60)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": JOB_TIME_LIMIT + 60,
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=JOB_TIME_LIMIT + 60),
     "socket_connect_timeout": 1,
 }
 # Sending a job never holds a web request for long: one quick try, and a job that
@@ -163,7 +171,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE = {
     # Jobs recorded while the broker was unreachable, or whose message was lost.
-    "send-waiting-jobs": {"task": "ctportal.tasks.send_waiting_jobs", "schedule": 60},
+    "send-waiting-jobs": {"task": "ctportal.tasks.send_waiting_jobs", "schedule": JOB_SWEEP},
     "portfolio-iati-export-nightly": {
         "task": "projects.tasks.scheduled_portfolio_export",
         "schedule": 60 * 60 * 24,
