@@ -190,9 +190,14 @@ def person_find_or_create(*, user, data: Mapping[str, Any]) -> Person:
     match = Person.objects.filter(match_key=person.match_key, merged_into__isnull=True).first()
     if match:
         return match
+    # The database holds the match key's constraint; checking it here first could only
+    # race with the other request.
+    person.full_clean(validate_constraints=False)
+    person._history_user = user
     try:
         with transaction.atomic():
-            return save_with_history(person, user=user)
+            person.save()
+            return person
     except IntegrityError:  # created by another request in the meantime
         return Person.objects.get(match_key=person.match_key, merged_into__isnull=True)
 
