@@ -44,6 +44,11 @@ from faults_stack import (
 from faults_visitor import Visitor
 
 
+def exports_after(known: int) -> list[int]:
+    rows = sql("SELECT id FROM projects_portfolioexport WHERE id > %s ORDER BY id", (known,))
+    return [pk for (pk,) in rows]
+
+
 @dataclass
 class Result:
     name: str
@@ -103,7 +108,7 @@ def drill(
             result.errors += 1
         step += 1
         if repaired is not None:
-            ids = list(range(known + 1, newest_export_id() + 1))
+            ids = exports_after(known)
             states = export_states(ids)
             for pk, (_status, stopped) in states.items():
                 if stopped:  # what the person would do on seeing "Stopped: run it again"
@@ -115,7 +120,7 @@ def drill(
                 result.exports = ids
                 break
         time.sleep(PAUSE)
-    result.exports = result.exports or list(range(known + 1, newest_export_id() + 1))
+    result.exports = result.exports or exports_after(known)
     states = export_states(result.exports)
     files = export_files()
     result.lost = sum(1 for status, _ in states.values() if status != "done")
