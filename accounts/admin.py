@@ -5,6 +5,8 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
+from ctportal import access
+
 from . import services
 from .models import AccountLock, ApiToken, AuthenticatorDevice, User
 
@@ -27,20 +29,14 @@ class PortalUserAdmin(UserAdmin, SimpleHistoryAdmin):
     )
 
 
-# django-otp's plain TOTP devices are no longer used (their secrets were in clear).
-if admin.site.is_registered(TOTPDevice):
-    admin.site.unregister(TOTPDevice)
+class AdministratorsOnly:
+    """Seen by administrators; written only through the actions below (services)."""
 
+    def has_module_permission(self, request):
+        return access.role_of(request.user) == access.Role.ADMINISTRATOR
 
-@admin.register(AuthenticatorDevice)
-class AuthenticatorDeviceAdmin(admin.ModelAdmin):
-    """Who has an authenticator app; deleting one makes its owner enrol again."""
-
-    list_display = ("user", "name", "confirmed", "created_at", "last_used_at")
-    list_filter = ("confirmed",)
-    search_fields = ("user__username", "user__email")
-    fields = ("user", "name", "confirmed", "created_at", "last_used_at")
-    readonly_fields = fields
+    def has_view_permission(self, request, obj=None):
+        return access.role_of(request.user) == access.Role.ADMINISTRATOR
 
     def has_add_permission(self, request):
         return False
@@ -49,8 +45,28 @@ class AuthenticatorDeviceAdmin(admin.ModelAdmin):
         return False
 
 
+# django-otp's plain TOTP devices are no longer used (their secrets were in clear).
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
+
+
+@admin.register(AuthenticatorDevice)
+class AuthenticatorDeviceAdmin(AdministratorsOnly, admin.ModelAdmin):
+    """Who has an authenticator app; deleting one makes its owner enrol again."""
+
+    list_display = ("user", "name", "confirmed", "created_at", "last_used_at")
+    list_filter = ("confirmed",)
+    search_fields = ("user__username", "user__email")
+    fields = ("user", "name", "confirmed", "created_at", "last_used_at")
+    readonly_fields = fields
+    list_select_related = ("user",)
+
+    def has_delete_permission(self, request, obj=None):
+        return access.role_of(request.user) == access.Role.ADMINISTRATOR
+
+
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(AdministratorsOnly, admin.ModelAdmin):
     list_display = (
         "name",
         "user",
@@ -76,13 +92,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
     actions = ["revoke"]
-
-    def has_add_permission(self, request):
-        # A secret is shown once, to the person it belongs to: on their "API tokens" page.
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    # No adding here: a secret is shown once, to its owner, on their "API tokens" page.
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request, queryset):
@@ -98,7 +108,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccountLock)
-class AccountLockAdmin(admin.ModelAdmin):
+class AccountLockAdmin(AdministratorsOnly, admin.ModelAdmin):
     """Accounts locked after failed sign-ins; an administrator may lift a lock."""
 
     list_display = (
@@ -116,12 +126,6 @@ class AccountLockAdmin(admin.ModelAdmin):
     date_hierarchy = "locked_at"
     readonly_fields = [field.name for field in AccountLock._meta.fields]
     actions = ["unlock"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

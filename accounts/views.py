@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -30,6 +30,8 @@ class PortalLoginView(auth_views.LoginView):
 @login_required
 def api_tokens(request: HttpRequest) -> HttpResponse:
     """The user's personal API tokens; a new one's secret is shown on this answer only."""
+    if not access.has_role(request.user):
+        raise Http404
     form = ApiTokenForm(request.POST or None)
     created = secret = None
     if request.method == "POST" and form.is_valid():
@@ -57,6 +59,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoke one of the user's own tokens (administrators revoke others' in Django admin)."""
     token = get_object_or_404(ApiToken.objects.visible_to(request.user), pk=pk)
     if token.revoked_at is None:
         services.api_token_revoke(token=token, by=request.user)
