@@ -88,6 +88,8 @@ def record_lock(sender, request=None, username=None, ip_address=None, **kwargs) 
         return
     now = timezone.now()
     with transaction.atomic():
+        # Two failures at once must not record two locks: they queue on the account's row.
+        user = get_user_model().objects.select_for_update().filter(username=username).first()
         if AccountLock.objects.filter(
             username=username, locked_until__gt=now, unlocked_at__isnull=True
         ).exists():
@@ -103,7 +105,6 @@ def record_lock(sender, request=None, username=None, ip_address=None, **kwargs) 
         )
         # Failures expire with the lock, not with the shorter time they were recorded under.
         AccessAttemptExpiration.objects.filter(access_attempt__in=attempts).update(expires_at=until)
-        user = get_user_model().objects.filter(username=username).first()
         lock = AccountLock.objects.create(
             username=username,
             user=user,
