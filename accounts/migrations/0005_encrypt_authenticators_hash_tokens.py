@@ -10,6 +10,7 @@ import hashlib
 
 from django.db import migrations
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 DEVICE_FIELDS = (
     "user_id",
@@ -57,6 +58,11 @@ def hash_drf_tokens(apps, schema_editor):
         cursor.execute(f"SELECT {quote('key')}, user_id, created FROM {quote(DRF_TOKEN_TABLE)}")  # noqa: S608
         rows = cursor.fetchall()
         for key, user_id, created in rows:
+            if isinstance(created, str):
+                created = parse_datetime(created)
+            if created is not None and timezone.is_naive(created):
+                # SQLite hands raw timestamps back without their zone; they are UTC.
+                created = timezone.make_aware(created, datetime.timezone.utc)
             token.objects.create(
                 user_id=user_id,
                 name="Token from before personal tokens",
