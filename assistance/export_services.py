@@ -9,8 +9,8 @@ from django.core.files import File
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django_otp.middleware import is_verified
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import AuthenticatorDevice
 from ctportal import access
 from ctportal.jobs import job_finish, job_queue, job_rerun, job_run, job_store
 
@@ -53,7 +53,7 @@ def _acting_user(export: CTDCExport):
     user.otp_device = None
     if export.second_factor:
         user.otp_device = (
-            TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+            AuthenticatorDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
         )
     user.is_verified = functools.partial(is_verified, user)
     return user
