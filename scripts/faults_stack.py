@@ -80,7 +80,7 @@ SHEET_COLUMNS = (
 )
 
 SEED = f"""
-from rest_framework.authtoken.models import Token
+from accounts.services import api_token_create
 from accounts.models import User
 from ctportal.access import Role
 from projects.models import Project, PortfolioExport
@@ -90,7 +90,6 @@ user, _ = User.objects.get_or_create(username="faults-analyst", defaults={{"role
 user.role = Role.ANALYST
 user.set_password({PASSWORD!r})
 user.save()
-print(Token.objects.get_or_create(user=user)[0].key)
 missing = 150 - Project.objects.count()
 if missing > 0:
     f.ProjectFactory.create_batch(missing)
@@ -104,7 +103,7 @@ project = Project.objects.order_by("pk").first()
 officer.projects.set([project])
 session = f.TrainingSessionFactory(project=project)
 print(session.pk)
-print(Token.objects.get_or_create(user=user)[0].key)
+print(api_token_create(user=user, name="fault drill", second_factor=False)[1])
 """
 
 
