@@ -1,4 +1,5 @@
-"""Requesting and building anonymised CTDC exports (see ``assistance.ctdc``)."""
+"""Requesting and building anonymised CTDC files, cut from the current release (see
+``assistance.ctdc``)."""
 
 from __future__ import annotations
 
@@ -15,26 +16,35 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ctportal import access
 from projects.models import ExportStatus
 
-from .ctdc import anonymised_records
+from .ctdc import available_release, current_release, published_rows, release_records
 from .export_models import CTDCExport
 from .exports import WRITERS, spool
 
 
 def ctdc_export_request(*, user, fmt: str) -> CTDCExport:
-    """Queue the CTDC file of the cases the user may count; built after commit.
+    """Queue the CTDC file of the current release's records the user may count; built
+    after commit from that release, even if another is published meanwhile.
 
-    Anyone with a role may ask: each gets the k-anonymised records of their own
-    scope (``Case.objects.counted_for``), which is empty for some.
+    Anyone with a role may ask: each gets the records of their own scope
+    (``Case.objects.counted_for``), which is empty for some.
     """
     if not access.has_role(user):
         raise PermissionDenied
     if fmt not in CTDCExport.Format.values:
         raise ValidationError({"format": _("Unknown export format.")})
+    release = current_release()
+    if release is None:
+        raise ValidationError(
+            _("No anonymised release has been published yet. An administrator publishes one.")
+        )
     from .tasks import build_ctdc_export
 
     with transaction.atomic():
         export = CTDCExport.objects.create(
-            requested_by=user, format=fmt, second_factor=access.second_factor_verified(user)
+            requested_by=user,
+            format=fmt,
+            release=release,
+            second_factor=access.second_factor_verified(user),
         )
         transaction.on_commit(lambda: build_ctdc_export.delay(export.pk))
     return export
@@ -57,15 +67,20 @@ def _acting_user(export: CTDCExport):
 
 def ctdc_export_build(*, export_id: int) -> CTDCExport:
     """Build the file of one export. Safe to run twice: a finished export is kept as it is."""
-    export = CTDCExport.objects.select_related("requested_by").get(pk=export_id)
+    export = CTDCExport.objects.select_related("requested_by", "release").get(pk=export_id)
     if export.status == ExportStatus.DONE:
         return export
     export.status = ExportStatus.RUNNING
     export.save(update_fields=["status"])
     try:
+        if export.release is None or available_release(export.release_id) is None:
+            # Its release's records were dropped while it waited: the current release.
+            export.release = current_release()
+        user = _acting_user(export)
+        suppressed = release_records(export.release, user).suppressed().count()
         with spool() as handle:
-            with anonymised_records(_acting_user(export)) as (plan, rows):
-                count = WRITERS[export.format](rows, handle)
+            rows = published_rows(export.release, user).iterator(chunk_size=2000)
+            count = WRITERS[export.format](rows, handle)
             handle.seek(0)
             if export.file:
                 # A retry after a crash between storing the file and recording it.
@@ -78,8 +93,8 @@ def ctdc_export_build(*, export_id: int) -> CTDCExport:
         export.save(update_fields=["status", "error", "finished_at"])
         raise
     export.row_count = count
-    export.suppressed_count = plan.suppressed
-    export.generalisation = plan.levels
+    export.suppressed_count = suppressed
+    export.generalisation = export.release.generalisation if export.release else {}
     export.status = ExportStatus.DONE
     export.error = ""
     export.finished_at = timezone.now()

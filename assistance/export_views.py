@@ -18,8 +18,8 @@ from ctportal import access
 from ctportal.files import file_response
 from ctportal.suppression import Cell
 
-from .ctdc import K, coarser
-from .ctdc_hierarchy import QUASI_IDENTIFIERS
+from .ctdc import LAYOUT_VERSION, QUASI_IDENTIFIERS, K, coarser, ctdc_release_publish
+from .ctdc import current_release as current_ctdc_release
 from .export_models import CTDCExport
 from .export_selectors import ctdc_exports_for, downloadable_ctdc_export
 from .export_services import ctdc_export_request
@@ -67,6 +67,9 @@ def exports(request) -> HttpResponse:
         "form": form,
         "rows": rows,
         "k": K,
+        "layout": LAYOUT_VERSION,
+        "release": current_ctdc_release(),
+        "may_publish": access.role_of(request.user) == access.Role.ADMINISTRATOR,
         "hierarchy": [(qi.label, qi.level_labels) for qi in QUASI_IDENTIFIERS],
     }
     return render(
@@ -82,3 +85,19 @@ def download(request, pk: int) -> FileResponse:
     if export is None:
         raise Http404
     return file_response(export.file, title=f"ctdc-{export.created_at:%Y%m%d-%H%M}")
+
+
+@login_required
+@require_http_methods(["POST"])
+def publish(request) -> HttpResponse:
+    """An administrator publishes a new release; every later file and page is cut from it."""
+    try:
+        release = ctdc_release_publish(user=request.user)
+    except PermissionDenied:
+        raise Http404 from None
+    messages.success(
+        request,
+        _("Release %(number)s is published: %(records)s records.")
+        % {"number": release.pk, "records": release.published_count},
+    )
+    return redirect("assistance_exports:list")

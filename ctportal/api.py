@@ -13,6 +13,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from ctportal import access
 from ctportal.audit import StaleVersion
@@ -28,9 +29,36 @@ class HasRole(permissions.BasePermission):
 
 
 class PortalPagination(PageNumberPagination):
+    """Pages of every API list. The page's place is told in headers as well as in the
+    body, so that a CSV answer (which has no room for ``next``) says it is one page:
+    ``Link`` (RFC 8288: rel="next", "prev", "first", "last") and ``X-Total-Count``."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        for name, value in self.page_headers().items():
+            response[name] = value
+        return response
+
+    def page_headers(self) -> dict[str, str]:
+        paginator = self.page.paginator
+        links = {"next": self.get_next_link(), "prev": self.get_previous_link()}
+        if paginator.num_pages > 1:
+            url = self.request.build_absolute_uri()
+            links["first"] = remove_query_param(url, self.page_query_param)
+            links["last"] = replace_query_param(url, self.page_query_param, paginator.num_pages)
+        headers = {
+            "X-Total-Count": str(paginator.count),
+            "X-Page": str(self.page.number),
+            "X-Page-Count": str(paginator.num_pages),
+        }
+        link = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items() if url)
+        if link:
+            headers["Link"] = link
+        return headers
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -89,7 +117,12 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class CSVRenderer(renderers.BaseRenderer):
-    """Flattens a paginated list (or one object) into CSV; nested keys join with a dot."""
+    """Flattens a paginated list (or one object) into CSV; nested keys join with a dot.
+
+    A view with ``csv_columns`` gets exactly those columns in that order, even on an
+    empty page. A paginated list is one page: its ``Link`` and ``X-Total-Count``
+    headers (``PortalPagination``) tell the rest.
+    """
 
     media_type = "text/csv"
     format = "csv"
@@ -105,9 +138,13 @@ class CSVRenderer(renderers.BaseRenderer):
         else:
             rows = [data]
         flat = [self._flatten(row) for row in rows]
-        header: list[str] = []
-        for row in flat:
-            header.extend(key for key in row if key not in header)
+        view = (renderer_context or {}).get("view")
+        paged = isinstance(data, dict) and "results" in data
+        fixed = getattr(view, "csv_columns", None) if paged else None
+        header: list[str] = list(fixed or [])
+        if not fixed:
+            for row in flat:
+                header.extend(key for key in row if key not in header)
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=header, extrasaction="ignore")
         writer.writeheader()
