@@ -213,7 +213,8 @@ def _labour(exploitation: dict[str, int | None], forced_labour: bool, sector: st
 def _means(flags: tuple) -> dict[str, int | None]:
     if not any(flags):
         return dict.fromkeys(MEANS_COLUMNS) | {"meansOfControlNotSpecified": 1}
-    return {code: int(bool(flag)) for code, flag in zip(MEANS_COLUMNS, (*flags, False), strict=True)}
+    ticked = (*flags, False)  # meansOfControlNotSpecified: something was ticked
+    return {code: int(bool(flag)) for code, flag in zip(MEANS_COLUMNS, ticked, strict=True)}
 
 
 def ctdc_row(values: tuple, levels: tuple[int, ...]) -> list:
