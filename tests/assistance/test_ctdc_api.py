@@ -188,9 +188,10 @@ def test_unknown_release_is_a_field_error(users, shared, release):  # noqa: F811
     for fmt in ("json", "csv"):
         response = client_for(users["analyst"]).get(RECORDS, {"release": release, "format": fmt})
         assert response.status_code == 400
-    assert "release" in client_for(users["analyst"]).get(
-        RECORDS, {"release": release}
-    ).json()["error"]["fields"]
+    assert (
+        "release"
+        in client_for(users["analyst"]).get(RECORDS, {"release": release}).json()["error"]["fields"]
+    )
 
 
 def test_before_any_release_there_are_no_records(users):

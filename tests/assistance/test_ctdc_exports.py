@@ -325,31 +325,67 @@ def test_page_costs_a_fixed_number_of_queries(client, users, django_assert_max_n
 # order; years and 0/1 flags are whole numbers (blank: missing), everything else text.
 CTDC_MEANS = [
     "meansOfControl" + name
-    for name in (
-        "DebtBondage TakesEarnings RestrictsFinancialAccess Threats PsychologicalAbuse "
-        "PhysicalAbuse SexualAbuse FalsePromises PsychoactiveSubstances RestrictsMovement "
-        "RestrictsMedicalCare ExcessiveWorkingHours UsesChildren ThreatOfLawEnforcement "
-        "WithholdsNecessities WithholdsDocuments Other NotSpecified"
-    ).split()
+    for name in [
+        "DebtBondage",
+        "TakesEarnings",
+        "RestrictsFinancialAccess",
+        "Threats",
+        "PsychologicalAbuse",
+        "PhysicalAbuse",
+        "SexualAbuse",
+        "FalsePromises",
+        "PsychoactiveSubstances",
+        "RestrictsMovement",
+        "RestrictsMedicalCare",
+        "ExcessiveWorkingHours",
+        "UsesChildren",
+        "ThreatOfLawEnforcement",
+        "WithholdsNecessities",
+        "WithholdsDocuments",
+        "Other",
+        "NotSpecified",
+    ]
 ]
-CTDC_TYPES = (
-    "isForcedLabour isSexualExploit isOtherExploit isSexAndLabour isForcedMarriage "
-    "isForcedMilitary isOrganRemoval isSlaveryAndPractices"
-).split()
+CTDC_TYPES = [
+    "isForcedLabour",
+    "isSexualExploit",
+    "isOtherExploit",
+    "isSexAndLabour",
+    "isForcedMarriage",
+    "isForcedMilitary",
+    "isOrganRemoval",
+    "isSlaveryAndPractices",
+]
 CTDC_LABOUR = [
     "typeOfLabour" + name
-    for name in (
-        "Agriculture Aquafarming Begging Construction DomesticWork Hospitality "
-        "IllicitActivities Manufacturing MiningOrDrilling Peddling Transportation Other "
-        "NotSpecified"
-    ).split()
+    for name in [
+        "Agriculture",
+        "Aquafarming",
+        "Begging",
+        "Construction",
+        "DomesticWork",
+        "Hospitality",
+        "IllicitActivities",
+        "Manufacturing",
+        "MiningOrDrilling",
+        "Peddling",
+        "Transportation",
+        "Other",
+        "NotSpecified",
+    ]
 ]
 CTDC_SEX = [
     "typeOfSex" + name
-    for name in "Prostitution Pornography RemoteInteractiveServices PrivateSexualServices".split()
+    for name in [
+        "Prostitution",
+        "Pornography",
+        "RemoteInteractiveServices",
+        "PrivateSexualServices",
+    ]
 ]
 CTDC_RECRUITER = [
-    "recruiterRelation" + name for name in "IntimatePartner Friend Family Other Unknown".split()
+    "recruiterRelation" + name
+    for name in ["IntimatePartner", "Friend", "Family", "Other", "Unknown"]
 ]
 CTDC_COLUMNS = [
     "yearOfRegistration",
@@ -374,9 +410,9 @@ CTDC_COLUMNS = [
     *CTDC_RECRUITER,
 ]
 CTDC_FLAGS = [*CTDC_MEANS, *CTDC_TYPES, *CTDC_LABOUR, *CTDC_SEX, "isAbduction", *CTDC_RECRUITER]
-CTDC_DTYPES = {column: "string" for column in CTDC_COLUMNS} | {
-    column: "Int64" for column in ["yearOfRegistration", *CTDC_FLAGS]
-}
+CTDC_DTYPES = dict.fromkeys(CTDC_COLUMNS, "string") | dict.fromkeys(
+    ["yearOfRegistration", *CTDC_FLAGS], "Int64"
+)
 
 
 def _frame(export: CTDCExport):
