@@ -93,6 +93,36 @@ def test_page_size_is_capped(asked, given):
     assert PortalPagination().get_page_size(request) == given
 
 
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_every_list_tells_its_page_in_headers(users, portfolio, fmt):
+    client = APIClient()
+    client.force_authenticate(users["admin"])
+
+    first = client.get("/api/v1/projects/", {"page_size": 2, "format": fmt})
+
+    assert first.status_code == 200
+    assert (first["X-Total-Count"], first["X-Page"], first["X-Page-Count"]) == ("3", "1", "2")
+    links = {rel: url for url, rel in re.findall(r'<([^>]+)>; rel="(\w+)"', first["Link"])}
+    assert set(links) == {"next", "first", "last"}
+    assert "page=2" in links["next"] and f"format={fmt}" in links["next"]
+    second = client.get(links["next"])
+    assert second["X-Page"] == "2"
+    assert 'rel="prev"' in second["Link"] and 'rel="next"' not in second["Link"]
+    if fmt == "csv":
+        # One project per line, after the header: the page, not the whole list.
+        assert len(list(csv.reader(io.StringIO(second.content.decode("utf-8-sig"))))) == 2
+
+
+def test_a_single_page_has_a_total_and_no_links(users, portfolio):
+    client = APIClient()
+    client.force_authenticate(users["admin"])
+
+    response = client.get("/api/v1/projects/", {"format": "csv"})
+
+    assert response["X-Total-Count"] == "3"
+    assert "Link" not in response
+
+
 def render_csv(data) -> list[list[str]]:
     content = CSVRenderer().render(data).decode("utf-8")
     assert content.startswith("\ufeff")  # Excel opens UTF-8 (Arabic names) only with a BOM
