@@ -13,6 +13,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from ctportal import access
 from ctportal.audit import StaleVersion
@@ -28,9 +29,37 @@ class HasRole(permissions.BasePermission):
 
 
 class PortalPagination(PageNumberPagination):
+    """Pages of 50 (``page_size`` up to 1000), in JSON and CSV alike.
+
+    A CSV body has no room for ``count``/``next``/``previous``, so every list also
+    says them in headers: ``X-Total-Count`` and an RFC 8288 ``Link`` (first, prev,
+    next, last), which keeps the format asked for (``?format=csv``).
+    """
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response["X-Total-Count"] = str(self.page.paginator.count)
+        links = self.get_links()
+        if links:
+            response["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links)
+        return response
+
+    def get_links(self) -> list[tuple[str, str]]:
+        """The (rel, absolute URL) pairs of the pages around this one."""
+        url = self.request.build_absolute_uri()
+        number, last = self.page.number, self.page.paginator.num_pages
+        links = []
+        if number > 1:
+            links.append(("first", remove_query_param(url, self.page_query_param)))
+            links.append(("prev", self.get_previous_link()))
+        if self.page.has_next():
+            links.append(("next", self.get_next_link()))
+            links.append(("last", replace_query_param(url, self.page_query_param, last)))
+        return links
 
 
 class PreconditionFailed(exceptions.APIException):
