@@ -93,6 +93,8 @@ class RecordsView(GenericAPIView):
 
     pagination_class = RecordPagination
     filter_backends: list = []
+    # CTDC's own column names, as in its published data set and the export files.
+    csv_columns = {name: name for name in COLUMNS}
 
     @extend_schema(
         parameters=[

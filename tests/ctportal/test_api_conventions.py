@@ -138,20 +138,20 @@ def render_csv(data) -> list[list[str]]:
     return list(csv.reader(io.StringIO(content[1:])))
 
 
-def test_csv_flattens_nested_rows():
+def test_csv_without_a_layout_joins_lists_and_never_numbers_columns():
     rows = render_csv(
         {
             "count": 2,
             "results": [
                 {"code": "A", "donor": {"name": "Donor A"}, "themes": ["x", "y"]},
-                {"code": "B", "donor": None, "extra": "مصر"},
+                {"code": "B", "donor": None, "extra": "مصر", "parts": [{"id": 1}, {"id": 2}]},
             ],
         }
     )
     assert rows == [
-        ["code", "donor.name", "themes", "donor", "extra"],
-        ["A", "Donor A", "x; y", "", ""],
-        ["B", "", "", "", "مصر"],
+        ["code", "donor_name", "themes", "donor", "extra", "parts_id"],
+        ["A", "Donor A", "x;y", "", "", ""],
+        ["B", "", "", "", "مصر", "1;2"],
     ]
 
 
