@@ -1,14 +1,12 @@
 """Conventions every API endpoint shares: permission, pagination, errors, CSV, throttling."""
 
-import csv
-import io
 import re
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, permissions, renderers, serializers, status
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -16,6 +14,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from ctportal import access
+from ctportal.api_csv import FORMULA_PREFIXES, CSVRenderer  # noqa: F401 (named from here)
 from ctportal.audit import StaleVersion
 
 
@@ -29,9 +28,12 @@ class HasRole(permissions.BasePermission):
 
 
 class PortalPagination(PageNumberPagination):
-    """Pages of every API list. The page's place is told in headers as well as in the
-    body, so that a CSV answer (which has no room for ``next``) says it is one page:
-    ``Link`` (RFC 8288: rel="next", "prev", "first", "last") and ``X-Total-Count``."""
+    """Pages of 50 (``page_size`` up to 1000), in JSON and CSV alike.
+
+    A CSV body has no room for ``count``/``next``/``previous``, so every list also
+    says them in headers: ``X-Total-Count`` and an RFC 8288 ``Link`` (first, prev,
+    next, last), which keeps the format asked for (``?format=csv``).
+    """
 
     page_size = 50
     page_size_query_param = "page_size"
@@ -39,26 +41,24 @@ class PortalPagination(PageNumberPagination):
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
-        for name, value in self.page_headers().items():
-            response[name] = value
+        response["X-Total-Count"] = str(self.page.paginator.count)
+        links = self.get_links()
+        if links:
+            response["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links)
         return response
 
-    def page_headers(self) -> dict[str, str]:
-        paginator = self.page.paginator
-        links = {"next": self.get_next_link(), "prev": self.get_previous_link()}
-        if paginator.num_pages > 1:
-            url = self.request.build_absolute_uri()
-            links["first"] = remove_query_param(url, self.page_query_param)
-            links["last"] = replace_query_param(url, self.page_query_param, paginator.num_pages)
-        headers = {
-            "X-Total-Count": str(paginator.count),
-            "X-Page": str(self.page.number),
-            "X-Page-Count": str(paginator.num_pages),
-        }
-        link = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items() if url)
-        if link:
-            headers["Link"] = link
-        return headers
+    def get_links(self) -> list[tuple[str, str]]:
+        """The (rel, absolute URL) pairs of the pages around this one."""
+        url = self.request.build_absolute_uri()
+        number, last = self.page.number, self.page.paginator.num_pages
+        links = []
+        if number > 1:
+            links.append(("first", remove_query_param(url, self.page_query_param)))
+            links.append(("prev", self.get_previous_link()))
+        if self.page.has_next():
+            links.append(("next", self.get_next_link()))
+            links.append(("last", replace_query_param(url, self.page_query_param, last)))
+        return links
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -111,80 +111,6 @@ def expected_version(request) -> int | None:
 # drf-spectacular's Swagger UI page carries one small inline <style>; CSP allows
 # exactly that block (a test recomputes the hash from the served page).
 SWAGGER_UI_STYLE_HASH = "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='"
-
-# Spreadsheets run cells that start with these as formulas.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-class CSVRenderer(renderers.BaseRenderer):
-    """Flattens a paginated list (or one object) into CSV; nested keys join with a dot.
-
-    A view with ``csv_columns`` gets exactly those columns in that order, even on an
-    empty page. A paginated list is one page: its ``Link`` and ``X-Total-Count``
-    headers (``PortalPagination``) tell the rest.
-    """
-
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        if data is None:
-            return b""
-        if isinstance(data, dict) and "results" in data:
-            rows = data["results"]
-        elif isinstance(data, list):
-            rows = data
-        else:
-            rows = [data]
-        flat = [self._flatten(row) for row in rows]
-        view = (renderer_context or {}).get("view")
-        paged = isinstance(data, dict) and "results" in data
-        fixed = getattr(view, "csv_columns", None) if paged else None
-        header: list[str] = list(fixed or [])
-        if not fixed:
-            for row in flat:
-                header.extend(key for key in row if key not in header)
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=header, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(flat)
-        self._name_download(renderer_context or {})
-        return ("\ufeff" + out.getvalue()).encode(self.charset)
-
-    @staticmethod
-    def _name_download(context: dict) -> None:
-        response, view = context.get("response"), context.get("view")
-        if response is None or response.status_code >= 400:
-            return
-        name = getattr(view, "basename", None) or "export"
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-
-    @staticmethod
-    def _cell(value):
-        if value is None:
-            return ""
-        if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-            try:
-                float(value)
-            except ValueError:
-                return "'" + value
-        return value
-
-    def _flatten(self, value, prefix: str = "") -> dict:
-        if isinstance(value, dict):
-            flat: dict = {}
-            for key, item in value.items():
-                flat.update(self._flatten(item, f"{prefix}{key}."))
-            return flat
-        if isinstance(value, list):
-            if all(not isinstance(item, dict | list) for item in value):
-                return {prefix[:-1]: self._cell("; ".join(str(item) for item in value))}
-            flat = {}
-            for index, item in enumerate(value):
-                flat.update(self._flatten(item, f"{prefix}{index}."))
-            return flat
-        return {prefix[:-1]: self._cell(value)}
 
 
 class TokenRateThrottle(AnonRateThrottle):

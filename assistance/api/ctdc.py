@@ -93,7 +93,8 @@ class RecordsView(GenericAPIView):
 
     pagination_class = RecordPagination
     filter_backends: list = []
-    csv_columns = COLUMNS
+    # CTDC's own column names, as in its published data set and the export files.
+    csv_columns = {name: name for name in COLUMNS}
 
     def _release(self, request):
         asked = request.query_params.get("release")
