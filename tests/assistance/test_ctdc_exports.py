@@ -499,18 +499,21 @@ def test_a_pending_file_is_cut_from_the_release_it_was_asked_of(users, shared, p
     assert (export.release, export.row_count) == (shared, 42)
 
 
-def test_administrators_publish_a_release_from_the_page(client, users, shared):
-    client.force_login(users["analyst"])
-    assert "Publish a new release" not in client.get(URL).content.decode()
-    assert client.post(f"{URL}release/").status_code == 404
+def test_administrators_publish_a_release_from_the_page(client, users, shared, committed):
+    for name in ("analyst", "me", "donor_a"):
+        client.force_login(users[name])
+        assert "Publish a new release" not in client.get(URL).content.decode()
+        assert committed(client.post, f"{URL}release/").status_code == 404, name
+    assert ctdc.current_release() == shared
 
     client.force_login(users["admin"])
     page = client.get(URL).content.decode()
     assert "Publish a new release" in page
     assert f"Files are cut from release {shared.pk}" in page
-    response = client.post(f"{URL}release/", follow=True)
+    response = committed(client.post, f"{URL}release/", follow=True)
 
     latest = ctdc.current_release()
     assert latest.pk > shared.pk
     assert (latest.published_by, latest.published_count) == (users["admin"], 42)
-    assert f"Release {latest.pk} is published: 42 records." in response.content.decode()
+    assert "A new release is being published." in response.content.decode()
+    assert f"Files are cut from release {latest.pk}" in client.get(URL).content.decode()
