@@ -45,5 +45,8 @@ def ctdc_release_publish(*, user=None) -> CTDCRelease:
                 batch = []
         CTDCRecord.objects.bulk_create(batch)
         kept = CTDCRelease.objects.order_by("-pk").values_list("pk", flat=True)[:KEPT_RELEASES]
-        CTDCRecord.objects.exclude(release__in=list(kept)).delete()
+        old = CTDCRecord.objects.exclude(release__in=list(kept))
+        # One DELETE statement: records have no signals or relations of their own to honour,
+        # and the metrics' delete signal would otherwise load a whole release into memory.
+        old._raw_delete(old.db)
     return release
