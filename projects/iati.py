@@ -29,6 +29,7 @@ from .models import (
     Organisation,
     ParticipatingOrganisation,
     Project,
+    ProjectSector,
     RecipientCountry,
     Result,
     Transaction,
@@ -106,7 +107,16 @@ def activities_queryset(projects: QuerySet) -> QuerySet:
             ),
             to_attr="iati_countries",
         ),
-        Prefetch("documents", queryset=Document.objects.order_by("pk"), to_attr="iati_documents"),
+        Prefetch(
+            "sectors",
+            queryset=ProjectSector.objects.order_by("-percentage", "code"),
+            to_attr="iati_sectors",
+        ),
+        Prefetch(
+            "documents",
+            queryset=Document.objects.filter(is_public=True).order_by("pk"),
+            to_attr="iati_documents",
+        ),
         Prefetch("results", queryset=results, to_attr="iati_results"),
     )
 

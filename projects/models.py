@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from .querysets import (
     DisaggregationQuerySet,
+    DocumentQuerySet,
     IndicatorQuerySet,
     PeriodQuerySet,
     PortfolioExportQuerySet,
@@ -100,6 +101,15 @@ IATI_ORGANISATION_TYPE = {
 }
 
 
+def validate_organisation_identifier(value: str) -> None:
+    """An IATI organisation identifier with a registered agency prefix (XM-DAC-47066)."""
+    from .iati_rules import organisation_identifier_problem
+
+    problem = organisation_identifier_problem(value)
+    if problem:
+        raise ValidationError(problem)
+
+
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=255, unique=True)
     acronym = models.CharField(_("acronym"), max_length=32, blank=True)
@@ -116,7 +126,11 @@ class Organisation(models.Model):
         _("IATI organisation identifier"),
         max_length=64,
         blank=True,
-        help_text=_("For example XM-DAC-47066 or GB-GOV-1."),
+        validators=[validate_organisation_identifier],
+        help_text=_(
+            "For example XM-DAC-47066 or GB-COH-123: a prefix of the IATI "
+            "OrganisationRegistrationAgency codelist, then the organisation's number there."
+        ),
     )
     history = HistoricalRecords()
 
@@ -179,9 +193,12 @@ class AidType(models.TextChoices):
     """IATI AidType codes (OECD DAC vocabulary) a counter-trafficking portfolio uses."""
 
     PROJECT = "C01", _("Project-type interventions")
-    EARMARKED = "B03", _(
-        "Contributions to specific-purpose programmes and funds managed by "
-        "international organisations"
+    EARMARKED = (
+        "B03",
+        _(
+            "Contributions to specific-purpose programmes and funds managed by "
+            "international organisations"
+        ),
     )
     EXPERTS = "D01", _("Donor country personnel")
     TECHNICAL_ASSISTANCE = "D02", _("Other technical assistance")
@@ -272,7 +289,10 @@ class Project(models.Model):
         max_length=1,
         choices=BudgetNotProvided.choices,
         blank=True,
-        help_text=_("Required when the total budget is left empty."),
+        help_text=_(
+            "When the total budget is left empty and the reason is one of these, "
+            "the IATI file says so."
+        ),
     )
     default_flow_type = models.CharField(
         _("flow type"), max_length=3, choices=FlowType.choices, default=FlowType.ODA
@@ -471,8 +491,9 @@ class RecipientCountry(models.Model):
 class SectorCode(models.TextChoices):
     """DAC 5-digit purpose codes (IATI Sector vocabulary 1) for counter-trafficking work."""
 
-    MIGRATION = "15190", _(
-        "Facilitation of orderly, safe, regular and responsible migration and mobility"
+    MIGRATION = (
+        "15190",
+        _("Facilitation of orderly, safe, regular and responsible migration and mobility"),
     )
     VIOLENCE_AGAINST_WOMEN = "15180", _("Ending violence against women and girls")
     LEGAL_JUDICIAL = "15130", _("Legal and judicial development")
@@ -575,7 +596,11 @@ class Transaction(models.Model):
         # IATI transactions are things that happened; plans go in budgets.
         if self.date and self.date > timezone.localdate():
             raise ValidationError(
-                {"date": _("A transaction records what happened: its date cannot be in the future.")}
+                {
+                    "date": _(
+                        "A transaction records what happened: its date cannot be in the future."
+                    )
+                }
             )
 
 
@@ -784,7 +809,7 @@ class Document(models.Model):
     )
     history = HistoricalRecords()
 
-    objects = ProjectChildQuerySet.as_manager()
+    objects = DocumentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-document_date", "title"]

@@ -15,6 +15,11 @@ urlpatterns = [
     path("<int:pk>/iati.xml", export_views.project_iati, name="iati"),
     path("<int:pk>/documents/new/", document_views.document_upload, name="document_upload"),
     path("<int:pk>/documents/<int:doc_pk>/", document_views.document_download, name="document"),
+    path(
+        "<int:pk>/documents/<int:doc_pk>/public/",
+        document_views.public_document_download,
+        name="public_document",
+    ),
     path("iati.xml", export_views.portfolio_iati, name="portfolio_iati"),
     path("exports/", export_views.exports, name="exports"),
     path("exports/<int:pk>/download/", export_views.export_download, name="export_download"),

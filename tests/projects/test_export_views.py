@@ -190,7 +190,7 @@ def test_user_without_role_is_sent_to_login(client, users):
 def test_document_file_links_use_the_request_host(client):
     admin = f.UserFactory(role="administrator")
     project = f.ProjectFactory()
-    f.DocumentFactory(project=project, url="https://example.org/brief.docx")
+    f.DocumentFactory(project=project, url="https://example.org/brief.docx", is_public=True)
 
     response = logged_in(client, admin).get(reverse("projects:iati", args=[project.pk]))
 

@@ -90,12 +90,14 @@ def full_project() -> pm.Project:
         date=datetime.date(2022, 3, 31),
         currency="JOD",
     )
-    f.DocumentFactory(project=project, title="Rapport final", language="fr")
+    f.DocumentFactory(project=project, title="Rapport final", language="fr", is_public=True)
+    f.DocumentFactory(project=project, title="Internal memo", is_public=False)
     pm.Document.objects.create(
         project=project,
         title="تقرير التدريب",
-        category=pm.DocumentCategory.NARRATIVE_REPORT,
+        category=pm.DocumentCategory.REVIEW,
         language="ar",
+        is_public=True,
         file=ContentFile(b"%PDF-1.4", name="training report.pdf"),
         document_date=datetime.date(2022, 5, 1),
     )
@@ -122,9 +124,20 @@ def full_project() -> pm.Project:
         baseline_value=Decimal("12.50"),
     )
     qualitative = f.IndicatorFactory(
-        result=result, title="Law adopted", measure=pm.IndicatorMeasure.QUALITATIVE, unit=""
+        result=result,
+        title="Law adopted",
+        measure=pm.IndicatorMeasure.QUALITATIVE,
+        unit="",
+        baseline_value=None,
+        baseline_comment="No anti-trafficking law",
     )
-    f.IndicatorPeriodFactory(indicator=qualitative, target=Decimal("1"), actual=Decimal("1"))
+    f.IndicatorPeriodFactory(
+        indicator=qualitative,
+        target=None,
+        actual=None,
+        target_comment="Law drafted and submitted",
+        actual_comment="Law adopted by parliament",
+    )
     f.ResultFactory(project=project, title="Result without indicators")
     return project
 
@@ -228,10 +241,10 @@ def test_full_project_money_documents_and_results():
     ]
     report = pm.Document.objects.get(language="ar")
     assert links[1].get("url") == (
-        f"https://portal.example.org/projects/{project.pk}/documents/{report.pk}/"
+        f"https://portal.example.org/projects/{project.pk}/documents/{report.pk}/public/"
     )
     assert links[1].find("title/narrative").get(XML_LANG) == "ar"
-    assert links[1].find("category").get("code") == "A10"
+    assert links[1].find("category").get("code") == "A07"
 
     results = activity.findall("result")
     assert len(results) == 1  # the result without indicators is left out
@@ -254,6 +267,10 @@ def test_full_project_money_documents_and_results():
     assert referred.get("ascending") == "0"
     assert referred.find("baseline").get("value") == "12.5"
     assert "value" not in law.find("period/target").attrib
+    assert law.find("baseline").attrib == {"year": "2020"}
+    assert law.findtext("baseline/comment/narrative") == "No anti-trafficking law"
+    assert law.findtext("period/target/comment/narrative") == "Law drafted and submitted"
+    assert law.findtext("period/actual/comment/narrative") == "Law adopted by parliament"
 
 
 @pytest.mark.django_db
@@ -306,7 +323,7 @@ def test_many_projects_cost_a_fixed_number_of_queries(django_assert_max_num_quer
             indicator=f.IndicatorFactory(result=f.ResultFactory(project=project))
         )
 
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         content, count = iati.render_activities(pm.Project.objects.all())
 
     assert count == 5
