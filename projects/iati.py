@@ -201,3 +201,14 @@ def render_activities(projects: QuerySet, *, base_url: str | None = None) -> tup
     buffer = io.BytesIO()
     count = write_activities(buffer, projects, base_url=base_url)
     return buffer.getvalue(), count
+
+
+def check_projects(projects: QuerySet, *, base_url: str | None = None) -> tuple[list, int]:
+    """Findings of the IATI file of ``projects`` (schema, ruleset, codelists) and how many
+    activities it holds."""
+    from .iati_rules import check_activities
+
+    content, count = render_activities(projects, base_url=base_url)
+    if not count:
+        return [], 0
+    return check_activities(content), count
