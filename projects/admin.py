@@ -203,7 +203,15 @@ class TransactionAdmin(ProjectChildAdmin):
 class IndicatorInline(admin.TabularInline):
     model = Indicator
     extra = 0
-    fields = ["title", "measure", "unit", "baseline_year", "baseline_value", "order"]
+    fields = [
+        "title",
+        "measure",
+        "unit",
+        "baseline_year",
+        "baseline_value",
+        "baseline_comment",
+        "order",
+    ]
 
 
 @admin.register(Result)
@@ -255,7 +263,7 @@ class DisaggregationAdmin(ScopedAdmin):
 @admin.register(Document)
 class DocumentAdmin(ProjectChildAdmin):
     formfield_overrides = CHECKED_UPLOADS
-    list_display = ["title", "project", "category", "language", "document_date"]
+    list_display = ["title", "project", "category", "language", "is_public", "document_date"]
     list_filter = ["category", "language"]
     search_fields = ["title", "project__code"]
 
