@@ -5,7 +5,7 @@ from django.apps import apps
 from projects import models as pm
 from tests import factories as f
 
-remap = importlib.import_module("projects.migrations.0005_document_categories_iati_meaning")
+remap = importlib.import_module("projects.migrations.0006_document_categories_iati_meaning")
 
 
 def test_documents_filed_under_mislabelled_codes_get_their_iati_code(db):

@@ -18,7 +18,7 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("projects", "0004_iati_fields")]
+    dependencies = [("projects", "0005_iati_fields")]
 
     # Backwards is a no-op: after the change A10/A12 mean Tender/web page, which may be real.
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
