@@ -25,6 +25,7 @@ from .models import (
     ParticipatingOrganisation,
     PortfolioExport,
     Project,
+    ProjectSector,
     RecipientCountry,
     Result,
     ThematicArea,
@@ -111,6 +112,11 @@ class RecipientCountryInline(admin.TabularInline):
     autocomplete_fields = ["country"]
 
 
+class SectorInline(admin.TabularInline):
+    model = ProjectSector
+    extra = 0
+
+
 class ParticipatingOrganisationInline(admin.TabularInline):
     model = ParticipatingOrganisation
     extra = 0
@@ -139,6 +145,7 @@ class ProjectAdmin(ScopedAdmin):
     inlines = [
         FundingInline,
         RecipientCountryInline,
+        SectorInline,
         ParticipatingOrganisationInline,
         DocumentInline,
     ]
@@ -196,7 +203,15 @@ class TransactionAdmin(ProjectChildAdmin):
 class IndicatorInline(admin.TabularInline):
     model = Indicator
     extra = 0
-    fields = ["title", "measure", "unit", "baseline_year", "baseline_value", "order"]
+    fields = [
+        "title",
+        "measure",
+        "unit",
+        "baseline_year",
+        "baseline_value",
+        "baseline_comment",
+        "order",
+    ]
 
 
 @admin.register(Result)
@@ -248,7 +263,7 @@ class DisaggregationAdmin(ScopedAdmin):
 @admin.register(Document)
 class DocumentAdmin(ProjectChildAdmin):
     formfield_overrides = CHECKED_UPLOADS
-    list_display = ["title", "project", "category", "language", "document_date"]
+    list_display = ["title", "project", "category", "language", "is_public", "document_date"]
     list_filter = ["category", "language"]
     search_fields = ["title", "project__code"]
 

@@ -322,6 +322,7 @@ SPECTACULAR_SETTINGS = {
         "ResearchOutputStatusEnum": "research.models.OutputStatus",
         "AwarenessActivityKindEnum": "research.models.ActivityKind",
         "CountryEnum": "django_countries.countries",
+        "LanguageEnum": LANGUAGES,
     },
 }
 
