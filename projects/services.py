@@ -15,6 +15,8 @@ from ctportal import access
 from ctportal.audit import check_version, delete_with_history, prefix_errors, save_with_history
 
 from .models import (
+    Budget,
+    BudgetKind,
     Document,
     ExportStatus,
     Funding,
@@ -317,3 +319,23 @@ def portfolio_export_build(*, export_id: int) -> PortfolioExport:
     export.finished_at = timezone.now()
     export.save()
     return export
+
+
+def budget_total(budgets: Iterable[Budget], currency: str) -> Decimal | None:
+    """A project's total budget from its budget rows, None when it has none.
+
+    A revised budget replaces the original one of the same period. Every row
+    must be in the project's currency: amounts in two currencies have no total.
+    """
+    chosen: dict[tuple, Budget] = {}
+    for budget in budgets:
+        key = (budget.period_start, budget.period_end)
+        if key not in chosen or budget.kind == BudgetKind.REVISED:
+            chosen[key] = budget
+    if not chosen:
+        return None
+    if any(budget.currency != currency for budget in chosen.values()):
+        raise ValidationError(
+            {"budgets": _("Every budget must be in the project's currency (%s).") % currency}
+        )
+    return sum((budget.value for budget in chosen.values()), Decimal("0"))
