@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import document_views, export_views, views
+from .iati_import import views as import_views
 
 app_name = "projects"
 
@@ -15,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/iati.xml", export_views.project_iati, name="iati"),
     path("<int:pk>/documents/new/", document_views.document_upload, name="document_upload"),
     path("<int:pk>/documents/<int:doc_pk>/", document_views.document_download, name="document"),
+    path("import/iati/", import_views.import_iati, name="import_iati"),
     path("iati.xml", export_views.portfolio_iati, name="portfolio_iati"),
     path("exports/", export_views.exports, name="exports"),
     path("exports/<int:pk>/download/", export_views.export_download, name="export_download"),

@@ -74,10 +74,14 @@ class ActivityPlan:
     values: dict[str, Any] = field(default_factory=dict)
     rows: dict[str, Any] = field(default_factory=dict)
     changed: list[str] = field(default_factory=list)
+    is_new: bool = False
+
+    def __post_init__(self) -> None:
+        self.is_new = self.project is None
 
     @property
     def action(self) -> str:
-        if self.project is None:
+        if self.is_new:
             return "create"
         return "update" if self.changed else "unchanged"
 
@@ -499,7 +503,7 @@ class _Planner:
         project = plan.project
         values = plan.values
         if any(
-            _key(value) != _key(getattr(project, name))
+            _key(value) != getattr(project, f"{name}_id")
             if isinstance(value, Organisation)
             else value != getattr(project, name)
             for name, value in values.items()

@@ -11,13 +11,14 @@ and its line. Nothing here reads the database.
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal, InvalidOperation
 
 import pycountry
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from projects import iati
+from projects import iati, iati_rules
 from projects.models import (
     BudgetKind,
     BudgetStatus,
@@ -41,6 +42,7 @@ from .facts import (
     TransactionFacts,
 )
 
+ACTIVITY_PATH = re.compile(r"^/iati-activities/iati-activity(?:\[(\d+)\])?")
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("99999999999999.99")
@@ -115,32 +117,22 @@ def parse(content: bytes) -> tuple[etree._Element | None, list[Problem]]:
     return root, []
 
 
-def schema_problems(root: etree._Element) -> list[Problem]:
-    """Violations of the IATI 2.03 schema, each tied to the activity it is in."""
-    schema = iati.activities_schema()
-    if schema.validate(root.getroottree()):
-        return []
-    starts = [
-        (activity.sourceline or 0, index)
-        for index, activity in enumerate(root.iterfind("iati-activity"), 1)
-    ]
-    identifiers = [
-        (a.findtext("iati-identifier") or "").strip() for a in root.iterfind("iati-activity")
-    ]
+def standard_problems(content: bytes) -> list[Problem]:
+    """Errors against the IATI 2.03 schema, ruleset and codelists, each tied to its activity."""
     problems = []
-    for error in schema.error_log:
-        position = None
-        for start, index in starts:
-            if error.line >= start:
-                position = index
+    for finding in iati_rules.check_activities(content):
+        if not finding.is_error:
+            continue
+        match = ACTIVITY_PATH.match(finding.path or "")
+        position = (int(match.group(1) or 1)) if match else None
         problems.append(
             Problem(
-                _("Not valid against the IATI 2.03 schema: %(message)s")
-                % {"message": error.message},
-                activity=identifiers[position - 1] if position else "",
+                _("Not valid IATI 2.03 (%(rule)s): %(message)s")
+                % {"rule": finding.rule, "message": finding.message},
+                activity=finding.activity,
                 position=position,
-                element=error.path or "",
-                line=error.line,
+                element=finding.path,
+                line=finding.line,
             )
         )
     return problems
@@ -563,7 +555,7 @@ def read_activities(content: bytes) -> tuple[list[ActivityFacts], list[Problem]]
     root, problems = parse(content)
     if root is None:
         return [], problems
-    problems = schema_problems(root)
+    problems = standard_problems(content)
     activities = []
     for position, element in enumerate(root.iterfind("iati-activity"), 1):
         facts = ActivityReader(element, position).read()

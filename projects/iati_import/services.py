@@ -97,7 +97,7 @@ def _write(outcome: ImportOutcome, user) -> None:
     changed = [p for p in plan.activities if p.action == "update"]
     for activity in new:
         activity.project = Project(**activity.values)
-        activity.changed = ["project", *PARTS]
+        activity.changed = list(PARTS)
     bulk_create_with_history([a.project for a in new], Project, batch_size=BATCH, default_user=user)
     updated = []
     for activity in changed:
@@ -135,7 +135,7 @@ RELATED = {
 def _replace_children(activities: list[ActivityPlan], user) -> None:
     """Each changed part of each project becomes exactly what the file says."""
     for activity in activities:
-        if activity.action == "update":
+        if not activity.is_new:
             for part in activity.changed:
                 if part in RELATED:
                     for old in getattr(activity.project, RELATED[part]).all():
