@@ -443,7 +443,8 @@ class _Planner:
                         if dimension == "country" and country is None:
                             report(
                                 _(
-                                    "Country %(code)s of a breakdown is not among the portal's countries."
+                                    "Country %(code)s of a breakdown is not among the portal's "
+                                    "countries."
                                 )
                                 % {"code": value}
                             )

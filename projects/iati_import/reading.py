@@ -87,7 +87,8 @@ def parse(content: bytes) -> tuple[etree._Element | None, list[Problem]]:
         return None, [
             Problem(
                 _(
-                    "The file is not an IATI activity file: its root element is “%(tag)s”, not “iati-activities”."
+                    "The file is not an IATI activity file: its root element is “%(tag)s”, "
+                    "not “iati-activities”."
                 )
                 % {"tag": root.tag},
                 element=f"/{root.tag}",
@@ -99,7 +100,8 @@ def parse(content: bytes) -> tuple[etree._Element | None, list[Problem]]:
         return None, [
             Problem(
                 _(
-                    "The file is IATI version “%(version)s”; only version %(expected)s can be imported."
+                    "The file is IATI version “%(version)s”; only version %(expected)s "
+                    "can be imported."
                 )
                 % {"version": version, "expected": iati.IATI_VERSION},
                 element="/iati-activities/@version",
@@ -221,7 +223,7 @@ class ActivityReader:
     def money(
         self, element: etree._Element | None
     ) -> tuple[Decimal | None, str, datetime.date | None]:
-        """Value, currency and value date of a ``value`` element; a money amount is never negative."""
+        """Value, currency and value date of a ``value`` element; never a negative amount."""
         if element is None:
             return None, "", None
         value = self.amount(element, element.text)
@@ -266,7 +268,8 @@ class ActivityReader:
             return int(raw)
         if known is not None and raw in known:
             message = _(
-                "%(what)s code “%(code)s” is valid IATI but the portal does not keep it; it keeps %(codes)s."
+                "%(what)s code “%(code)s” is valid IATI but the portal does not keep it; "
+                "it keeps %(codes)s."
             )
         else:
             message = _("Unknown %(what)s code “%(code)s”; use one of %(codes)s.")
@@ -466,8 +469,16 @@ class ActivityReader:
             self.problem(element, _("The budget period ends before it starts."))
         elif start and end and end >= one_year_after(start):
             self.problem(element, _("A budget period may not be longer than one year."))
-        return BudgetFacts(kind=kind, status=status, period_start=start, period_end=end, value=value,
-                           currency=currency, value_date=value_date or start, line=element.sourceline)  # fmt: skip
+        return BudgetFacts(
+            kind=kind,
+            status=status,
+            period_start=start,
+            period_end=end,
+            value=value,
+            currency=currency,
+            value_date=value_date or start,
+            line=element.sourceline,
+        )
 
     def _result(self, element: etree._Element) -> ResultFacts:
         kind = self.code(element, "type", ResultKind, _("result type"), known=RESULT_TYPES)
@@ -543,7 +554,8 @@ class ActivityReader:
         self.problem(
             dimension,
             _(
-                "Breakdown “%(name)s = %(value)s” is not kept; the portal keeps sex (female, male, other) and country (ISO code)."
+                "Breakdown “%(name)s = %(value)s” is not kept; the portal keeps sex "
+                "(female, male, other) and country (ISO code)."
             )
             % {"name": name, "value": value},
         )

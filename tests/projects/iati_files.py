@@ -26,13 +26,22 @@ def activity(
     extra: str = "",
 ) -> str:
     return f"""
-<iati-activity xml:lang="en" default-currency="{currency}" last-updated-datetime="2024-01-10T10:00:00+00:00">
+<iati-activity xml:lang="en" default-currency="{currency}"
+    last-updated-datetime="2024-01-10T10:00:00+00:00">
   <iati-identifier>{identifier}</iati-identifier>
-  <reporting-org ref="XM-DAC-47066" type="40"><narrative>International Organization for Migration</narrative></reporting-org>
+  <reporting-org ref="XM-DAC-47066" type="40">
+    <narrative>International Organization for Migration</narrative>
+  </reporting-org>
   <title><narrative>{title}</narrative></title>
-  <description type="1"><narrative>Direct assistance and capacity building.</narrative></description>
-  <participating-org ref="GB-GOV-1" role="1" type="10"><narrative>UK Foreign Office</narrative></participating-org>
-  <participating-org ref="XM-DAC-47066" role="4" type="40"><narrative>International Organization for Migration</narrative></participating-org>
+  <description type="1">
+    <narrative>Direct assistance and capacity building.</narrative>
+  </description>
+  <participating-org ref="GB-GOV-1" role="1" type="10">
+    <narrative>UK Foreign Office</narrative>
+  </participating-org>
+  <participating-org ref="XM-DAC-47066" role="4" type="40">
+    <narrative>International Organization for Migration</narrative>
+  </participating-org>
   <activity-status code="2"/>
   <activity-date iso-date="2023-01-01" type="1"/>
   <activity-date iso-date="2024-12-31" type="3"/>
@@ -57,7 +66,9 @@ def activity(
     <transaction-date iso-date="2023-06-30"/>
     <value currency="USD" value-date="2023-06-30">250000.50</value>
     <description><narrative>First tranche</narrative></description>
-    <receiver-org ref="EG-EIN-12345" type="22"><narrative>Shelter partner association</narrative></receiver-org>
+    <receiver-org ref="EG-EIN-12345" type="22">
+      <narrative>Shelter partner association</narrative>
+    </receiver-org>
   </transaction>
   <result type="1">
     <title><narrative>Officials trained</narrative></title>
@@ -96,9 +107,7 @@ def facts(content: bytes) -> dict[str, dict]:
             "dates": (a.planned_start, a.planned_end, a.actual_start, a.actual_end),
             "status": a.status,
             "countries": sorted((code, pct) for code, pct, _line in a.countries),
-            "transactions": sorted(
-                (t.kind, t.date, t.value, t.currency) for t in a.transactions
-            ),
+            "transactions": sorted((t.kind, t.date, t.value, t.currency) for t in a.transactions),
             "budgets": sorted(
                 (b.kind, b.status, b.period_start, b.period_end, b.value, b.currency)
                 for b in a.budgets

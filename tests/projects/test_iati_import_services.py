@@ -196,8 +196,10 @@ def test_bad_files_are_reported_and_change_nothing(countries, admin, content, ex
         ({"currency": "EURO"}, "Unknown currency"),
         ({"transaction_type": "6"}, "does not keep"),
         (
-            {"extra": '<result type="1"><title><narrative>R</narrative></title><indicator '
-             'measure="7"><title><narrative>I</narrative></title></indicator></result>'},
+            {
+                "extra": '<result type="1"><title><narrative>R</narrative></title><indicator '
+                'measure="7"><title><narrative>I</narrative></title></indicator></result>'
+            },
             "indicator measure",
         ),
     ],
@@ -210,9 +212,12 @@ def test_unknown_codes_are_problems(countries, admin, kwargs, expected):
 
 def test_officer_cannot_touch_projects_outside_their_scope(countries, admin):
     officer = f.UserFactory(role=Role.PROGRAMME_OFFICER, countries=[countries["EG"]])
-    iati_import(user=admin, content=activities_file(activity(countries='<recipient-country code="LB"/>')))
+    lebanon = '<recipient-country code="LB"/>'
+    iati_import(user=admin, content=activities_file(activity(countries=lebanon)))
     before = snapshot()
-    changed = activities_file(activity(title="Taken over", countries='<recipient-country code="LB"/>'))
+    changed = activities_file(
+        activity(title="Taken over", countries='<recipient-country code="LB"/>')
+    )
     outcome = iati_import(user=officer, content=changed)
     assert [p.message for p in outcome.problems] == [
         "The project XM-DAC-47066-CT.IMP1 is outside your projects and countries; "
@@ -249,7 +254,9 @@ def test_roles_without_project_creation_may_not_import(countries, role):
 
 
 def test_existing_organisations_are_matched_by_ref(countries, admin):
-    iom = f.OrganisationFactory(name="IOM", kind=pm.OrganisationKind.IGO, iati_identifier="XM-DAC-47066")
+    iom = f.OrganisationFactory(
+        name="IOM", kind=pm.OrganisationKind.IGO, iati_identifier="XM-DAC-47066"
+    )
     iati_import(user=admin, content=activities_file(activity()))
     assert pm.Project.objects.get().reporting_organisation == iom
     assert pm.Organisation.objects.filter(iati_identifier="XM-DAC-47066").count() == 1
@@ -293,7 +300,8 @@ def test_budget_total_follows_revised_budgets():
 
     day = datetime.date(2023, 1, 1)
     end = datetime.date(2023, 12, 31)
-    original = pm.Budget(kind=1, period_start=day, period_end=end, value=Decimal("10"), currency="USD")
-    revised = pm.Budget(kind=2, period_start=day, period_end=end, value=Decimal("12"), currency="USD")
+    dates = {"period_start": day, "period_end": end, "currency": "USD"}
+    original = pm.Budget(kind=1, value=Decimal("10"), **dates)
+    revised = pm.Budget(kind=2, value=Decimal("12"), **dates)
     assert budget_total([original, revised], "USD") == Decimal("12")
     assert budget_total([], "USD") is None
