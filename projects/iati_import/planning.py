@@ -163,7 +163,7 @@ def _organisations(facts: ActivityFacts):
         yield from (o for o in (transaction.provider, transaction.receiver) if o)
 
 
-def _existing_projects(identifiers: list[str]) -> dict[str, Project]:
+def _existing_projects(identifiers: list[str], *, lock: bool) -> dict[str, Project]:
     periods = IndicatorPeriod.objects.order_by("period_start", "pk").prefetch_related(
         Prefetch(
             "disaggregations",
@@ -186,6 +186,9 @@ def _existing_projects(identifiers: list[str]) -> dict[str, Project]:
             ),
         ),
     )
+    if lock:
+        # Edits of these projects wait until the import is written or rolled back.
+        projects = projects.select_for_update()
     return {project.iati_identifier: project for project in projects}
 
 
@@ -195,14 +198,17 @@ def _key(organisation: Organisation | None):
     return organisation.pk or ("new", organisation.name)
 
 
-def plan_import(*, user, content: bytes) -> ImportPlan:
-    """Everything importing ``content`` would do for ``user``; nothing is written."""
+def plan_import(*, user, content: bytes, lock: bool = False) -> ImportPlan:
+    """Everything importing ``content`` would do for ``user``; nothing is written.
+
+    With ``lock`` (inside a transaction) the matched projects stay locked until it ends.
+    """
     activities, problems = read_activities(content)
     plan = ImportPlan(problems=problems)
     if not activities:
         return plan
     identifiers = [facts.identifier for facts in activities if facts.identifier]
-    existing = _existing_projects(identifiers)
+    existing = _existing_projects(identifiers, lock=lock)
     editable = set(
         access.scope_projects(
             Project.objects.filter(pk__in=[p.pk for p in existing.values()]), user
@@ -494,8 +500,8 @@ class _Planner:
         for part in ("countries", "participants", "budgets"):
             for row in plan.rows[part]:
                 try:
+                    # Budget periods over a year are reported where the file has them.
                     row.clean_fields(exclude=["project", "country", "organisation"])
-                    row.clean()
                 except ValidationError as exc:
                     report(" ".join(exc.messages))
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from ctportal import access
@@ -72,13 +73,22 @@ def iati_import(*, user, content: bytes, dry_run: bool = False) -> ImportOutcome
     """
     if not access.can_create_project(user):
         raise PermissionDenied
-    with transaction.atomic():
-        plan = plan_import(user=user, content=content)
-        outcome = ImportOutcome(plan=plan)
-        if dry_run or plan.problems or not plan.activities:
-            return outcome
-        _write(outcome, user)
-        outcome.written = bool(outcome.created or outcome.updated or plan.new_organisations)
+    try:
+        with transaction.atomic():
+            plan = plan_import(user=user, content=content, lock=not dry_run)
+            outcome = ImportOutcome(plan=plan)
+            if dry_run or plan.problems or not plan.activities:
+                return outcome
+            _write(outcome, user)
+            outcome.written = bool(outcome.created or outcome.updated or plan.new_organisations)
+    except IntegrityError:
+        # Another import or edit created the same project or organisation meanwhile.
+        message = _(
+            "These projects or organisations were changed by someone else during the import; "
+            "nothing was imported. Check the file again."
+        )
+        plan = ImportPlan(activities=[], problems=[Problem(message)])
+        return ImportOutcome(plan=plan)
     if outcome.written:
         # Bulk inserts send no signals: cached figures are retired here.
         invalidate()

@@ -305,3 +305,21 @@ def test_budget_total_follows_revised_budgets():
     revised = pm.Budget(kind=2, value=Decimal("12"), **dates)
     assert budget_total([original, revised], "USD") == Decimal("12")
     assert budget_total([], "USD") is None
+
+
+def test_a_project_created_meanwhile_is_reported_not_a_crash(countries, admin, monkeypatch):
+    from projects.iati_import import services
+
+    real_plan = services.plan_import
+
+    def plan_then_someone_else_creates(**kwargs):
+        plan = real_plan(**kwargs)
+        f.ProjectFactory(code="CT.IMP1", iati_identifier="XM-DAC-47066-OTHER")
+        return plan
+
+    monkeypatch.setattr(services, "plan_import", plan_then_someone_else_creates)
+    outcome = iati_import(user=admin, content=activities_file(activity()))
+    assert "changed by someone else" in outcome.problems[0].message
+    assert not outcome.written
+    assert not pm.Project.objects.exists()
+    assert not pm.Organisation.objects.filter(iati_identifier="GB-GOV-1").exists()
