@@ -293,6 +293,7 @@ def plan_import(*, user, content: bytes, lock: bool = False) -> ImportPlan:
             planner.compare(activity_plan)
         plan.activities.append(activity_plan)
     plan.new_organisations = book.new
+    plan.problems.sort(key=lambda problem: (problem.position or 0, problem.line or 0))
     return plan
 
 

@@ -235,7 +235,7 @@ class ActivityReader:
         currency = self.currency(element, element.get("currency") or self.default_currency)
         return value, currency, self.date(element, "value-date")
 
-    def currency(self, element: etree._Element, code: str) -> str:
+    def currency(self, element: etree._Element, code: str, attribute: str = "currency") -> str:
         if not code:
             self.problem(
                 element, _("No currency: give @currency here or @default-currency on the activity.")
@@ -246,7 +246,7 @@ class ActivityReader:
                 element,
                 _("Unknown currency “%(code)s”; use an ISO 4217 code such as USD.")
                 % {"code": code},
-                "currency",
+                attribute,
             )
             return ""
         return code
@@ -319,7 +319,7 @@ class ActivityReader:
                 % {"limit": IDENTIFIER_LENGTH},
             )
         if self.default_currency:
-            self.currency(a, self.default_currency)
+            self.currency(a, self.default_currency, "default-currency")
         facts = ActivityFacts(position=self.position, identifier=self.identifier, line=a.sourceline)
         facts.currency = self.default_currency
         facts.reporting_org = self.organisation(a.find("reporting-org"))
@@ -567,12 +567,21 @@ def read_activities(content: bytes) -> tuple[list[ActivityFacts], list[Problem]]
     root, problems = parse(content)
     if root is None:
         return [], problems
-    problems = standard_problems(content)
-    activities = []
+    activities, own = [], []
     for position, element in enumerate(root.iterfind("iati-activity"), 1):
         facts = ActivityReader(element, position).read()
         activities.append(facts)
-        problems.extend(facts.problems)
+        own.extend(facts.problems)
+    # A code the standard rejects is reported once, with the portal's advice on what to use.
+    problems = [
+        found
+        for found in standard_problems(content)
+        if not any(
+            mine.line == found.line and mine.element.startswith(f"{found.element}/@")
+            for mine in own
+        )
+    ]
+    problems.extend(own)
     seen: dict[str, int] = {}
     for facts in activities:
         if facts.identifier and facts.identifier in seen:

@@ -177,6 +177,13 @@ def test_one_bad_activity_means_nothing_is_written(countries, admin):
             b'<iati-activities version="2.03">&b;</iati-activities>',
             "DOCTYPE",
         ),
+        (
+            b'<iati-activities version="2.03"><iati-activity>'
+            + b"<a>" * 3000
+            + b"</a>" * 3000
+            + b"</iati-activity></iati-activities>",
+            "Excessive depth",
+        ),
     ],
 )
 def test_bad_files_are_reported_and_change_nothing(countries, admin, content, expected):
