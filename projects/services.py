@@ -144,6 +144,8 @@ def project_save(
         project.full_clean(validate_constraints=not errors)
     except ValidationError as exc:
         errors = {**exc.message_dict, **errors}
+    if not created:
+        errors.update(_budget_rows_errors(project))
     if errors:
         raise ValidationError(errors)
     if countries is not None:
@@ -182,6 +184,26 @@ def project_save(
         # The creator keeps sight of what they created, whatever its countries.
         user.projects.add(project)
     return project
+
+
+def _budget_rows_errors(project: Project) -> dict[str, str]:
+    """A project with budget rows keeps their sum as its total, in their currency."""
+    rows = list(project.budgets.all())
+    if not rows:
+        return {}
+    try:
+        total = budget_total(rows, project.currency)
+    except ValidationError:
+        return {"currency": _("The budget rows of this project are in another currency.")}
+    if project.budget != total:
+        return {
+            "budget": _(
+                "This project's total budget is the sum of its budget rows (%(total)s); "
+                "change the rows instead."
+            )
+            % {"total": total}
+        }
+    return {}
 
 
 def _require_edit(user, project: Project, *, results: bool = False) -> None:

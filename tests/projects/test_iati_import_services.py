@@ -1,4 +1,3 @@
-import datetime
 from decimal import Decimal
 
 import pytest
@@ -300,18 +299,6 @@ def test_import_costs_the_same_queries_for_2_or_12_activities(
     # The first file also creates its three organisations (one insert and one history insert).
     assert counts[1][0] == counts[0][0] - 2
     assert counts[1][1] == counts[0][1]
-
-
-def test_budget_total_follows_revised_budgets():
-    from projects.services import budget_total
-
-    day = datetime.date(2023, 1, 1)
-    end = datetime.date(2023, 12, 31)
-    dates = {"period_start": day, "period_end": end, "currency": "USD"}
-    original = pm.Budget(kind=1, value=Decimal("10"), **dates)
-    revised = pm.Budget(kind=2, value=Decimal("12"), **dates)
-    assert budget_total([original, revised], "USD") == Decimal("12")
-    assert budget_total([], "USD") is None
 
 
 def test_a_project_created_meanwhile_is_reported_not_a_crash(countries, admin, monkeypatch):
