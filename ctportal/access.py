@@ -105,6 +105,14 @@ def can_edit_project(user, project) -> bool:
     return scope_projects(Project.objects.filter(pk=project.pk), user).exists()
 
 
+# Who may run the IATI check before publishing: the people who publish.
+IATI_CHECKERS = {Role.PROGRAMME_OFFICER, Role.ADMINISTRATOR}
+
+
+def can_check_iati(user) -> bool:
+    return role_of(user) in IATI_CHECKERS
+
+
 def can_edit_results(user, project) -> bool:
     if role_of(user) not in RESULTS_EDITORS:
         return False

@@ -8,5 +8,6 @@ def portal(request) -> dict:
         "user_role": role,
         "user_role_label": role.label if role else "",
         "can_create_project": access.can_create_project(user),
+        "can_check_iati": access.can_check_iati(user),
         "is_administrator": role == access.Role.ADMINISTRATOR,
     }

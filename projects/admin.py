@@ -25,6 +25,7 @@ from .models import (
     ParticipatingOrganisation,
     PortfolioExport,
     Project,
+    ProjectSector,
     RecipientCountry,
     Result,
     ThematicArea,
@@ -111,6 +112,11 @@ class RecipientCountryInline(admin.TabularInline):
     autocomplete_fields = ["country"]
 
 
+class SectorInline(admin.TabularInline):
+    model = ProjectSector
+    extra = 0
+
+
 class ParticipatingOrganisationInline(admin.TabularInline):
     model = ParticipatingOrganisation
     extra = 0
@@ -139,6 +145,7 @@ class ProjectAdmin(ScopedAdmin):
     inlines = [
         FundingInline,
         RecipientCountryInline,
+        SectorInline,
         ParticipatingOrganisationInline,
         DocumentInline,
     ]

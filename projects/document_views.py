@@ -1,7 +1,9 @@
 """Project documents: the upload form for editors and the protected download.
 
 Files are only ever handed out by :func:`document_download`, which starts
-from ``Document.objects.visible_to(user)``; there is no public media URL.
+from ``Document.objects.visible_to(user)``, or, for documents marked public
+(the ones the IATI file links to), by :func:`public_document_download`;
+there is no public media URL.
 """
 
 from __future__ import annotations
@@ -47,6 +49,11 @@ class ProjectDocumentForm(FileOrLinkForm):
         assume_scheme="https",
         help_text=gettext_lazy("Instead of a file, a link to a document published elsewhere."),
     )
+    is_public = forms.BooleanField(
+        label=_label("is_public"),
+        required=False,
+        help_text=Document._meta.get_field("is_public").help_text,
+    )
 
 
 def document_url(document: Document) -> str:
@@ -90,5 +97,13 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
 def document_download(request: HttpRequest, pk: int, doc_pk: int) -> FileResponse:
     """The file of a document of a project the user may see; 404 otherwise."""
     documents = Document.objects.visible_to(request.user).filter(project_id=pk)
+    document = get_object_or_404(documents.only("pk", "title", "file"), pk=doc_pk)
+    return file_response(document.file, title=document.title)
+
+
+@require_GET
+def public_document_download(request: HttpRequest, pk: int, doc_pk: int) -> FileResponse:
+    """The file of a public document of a project, for anyone; 404 for any other."""
+    documents = Document.objects.public().filter(project_id=pk)
     document = get_object_or_404(documents.only("pk", "title", "file"), pk=doc_pk)
     return file_response(document.file, title=document.title)

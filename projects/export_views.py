@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from ctportal import access
+
 from . import iati
 from .exports import downloadable_export, portfolio_exports_for
 from .models import PortfolioExport, Project
@@ -62,6 +64,43 @@ def portfolio_iati(request) -> HttpResponse:
     projects = Project.objects.visible_to(request.user)
     content, _count = iati.render_activities(projects, base_url=request.build_absolute_uri("/"))
     return _xml_response(content, "portfolio.xml")
+
+
+def _check_page(request, projects, project: Project | None) -> HttpResponse:
+    findings, count = iati.check_projects(projects, base_url=request.build_absolute_uri("/"))
+    errors = [finding for finding in findings if finding.is_error]
+    return render(
+        request,
+        "projects/iati_check.html",
+        {
+            "project": project,
+            "findings": findings,
+            "error_count": len(errors),
+            "warning_count": len(findings) - len(errors),
+            "activity_count": count,
+            "can_edit": project is not None and access.can_edit_project(request.user, project),
+        },
+    )
+
+
+@login_required
+@require_GET
+def project_iati_check(request, pk: int) -> HttpResponse:
+    """Every problem IATI would find in the project's activity, before it is published."""
+    projects = Project.objects.visible_to(request.user).filter(pk=pk)
+    project = get_object_or_404(projects.select_related("reporting_organisation"))
+    if not access.can_check_iati(request.user):
+        raise PermissionDenied
+    return _check_page(request, projects, project)
+
+
+@login_required
+@require_GET
+def portfolio_iati_check(request) -> HttpResponse:
+    """Every problem IATI would find in the file of the projects the user may see."""
+    if not access.can_check_iati(request.user):
+        raise PermissionDenied
+    return _check_page(request, Project.objects.visible_to(request.user), None)
 
 
 @login_required

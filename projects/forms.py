@@ -18,6 +18,7 @@ from .models import (
     IndicatorPeriod,
     ParticipatingOrganisation,
     Project,
+    ProjectSector,
     RecipientCountry,
     Result,
     validate_currency,
@@ -91,6 +92,30 @@ class ProjectForm(CurrencyCleanMixin, forms.Form):
     key_achievements = model_field(
         Project, "key_achievements", widget=forms.Textarea(attrs={"rows": 3})
     )
+    text_language = model_field(Project, "text_language")
+    budget_not_provided = model_field(Project, "budget_not_provided")
+    default_flow_type = model_field(Project, "default_flow_type")
+    default_finance_type = model_field(Project, "default_finance_type")
+    default_aid_type = model_field(Project, "default_aid_type")
+    default_tied_status = model_field(Project, "default_tied_status")
+    collaboration_type = model_field(Project, "collaboration_type")
+    activity_scope = model_field(Project, "activity_scope")
+    contact_email = model_field(Project, "contact_email")
+
+    # Fields a form may leave out: the project keeps (or a new one gets) the model default.
+    DEFAULTED = (
+        "text_language",
+        "default_flow_type",
+        "default_finance_type",
+        "default_aid_type",
+        "default_tied_status",
+        "collaboration_type",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.DEFAULTED:
+            self.fields[name].required = False
 
     @classmethod
     def initial_for(cls, project: Project) -> dict:
@@ -104,6 +129,9 @@ class ProjectForm(CurrencyCleanMixin, forms.Form):
         data = dict(self.cleaned_data)
         data.pop("version", None)
         data.pop("thematic_areas", None)
+        for name in self.DEFAULTED:
+            if not data.get(name):
+                data.pop(name, None)
         return data
 
 
@@ -125,6 +153,11 @@ class RecipientCountryForm(RowForm):
     percentage = model_field(RecipientCountry, "percentage")
 
 
+class SectorForm(RowForm):
+    code = model_field(ProjectSector, "code")
+    percentage = model_field(ProjectSector, "percentage")
+
+
 class ParticipantForm(RowForm):
     organisation = model_field(ParticipatingOrganisation, "organisation")
     role = model_field(ParticipatingOrganisation, "role")
@@ -133,6 +166,7 @@ class ParticipantForm(RowForm):
 FundingFormSet = formset_factory(FundingForm, extra=2, can_delete=True, max_num=50)
 CountryFormSet = formset_factory(RecipientCountryForm, extra=2, can_delete=True, max_num=60)
 ParticipantFormSet = formset_factory(ParticipantForm, extra=2, can_delete=True, max_num=50)
+SectorFormSet = formset_factory(SectorForm, extra=2, can_delete=True, max_num=20)
 
 
 def share_choices(formset, *names: str) -> None:
@@ -187,6 +221,9 @@ class IndicatorForm(forms.Form):
     ascending = model_field(Indicator, "ascending")
     baseline_year = model_field(Indicator, "baseline_year", min_value=1990, max_value=2100)
     baseline_value = model_field(Indicator, "baseline_value")
+    baseline_comment = model_field(
+        Indicator, "baseline_comment", widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class PeriodForm(RowForm):
@@ -194,6 +231,8 @@ class PeriodForm(RowForm):
     period_end = model_field(IndicatorPeriod, "period_end", widget=DateInput)
     target = model_field(IndicatorPeriod, "target")
     actual = model_field(IndicatorPeriod, "actual")
+    target_comment = model_field(IndicatorPeriod, "target_comment", widget=forms.TextInput)
+    actual_comment = model_field(IndicatorPeriod, "actual_comment", widget=forms.TextInput)
 
     def clean(self):
         cleaned = super().clean()

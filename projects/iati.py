@@ -30,6 +30,7 @@ from .models import (
     Organisation,
     ParticipatingOrganisation,
     Project,
+    ProjectSector,
     RecipientCountry,
     Result,
     Transaction,
@@ -112,7 +113,16 @@ def activities_queryset(projects: QuerySet) -> QuerySet:
             queryset=Budget.objects.order_by("period_start", "kind", "pk"),
             to_attr="iati_budgets",
         ),
-        Prefetch("documents", queryset=Document.objects.order_by("pk"), to_attr="iati_documents"),
+        Prefetch(
+            "sectors",
+            queryset=ProjectSector.objects.order_by("-percentage", "code"),
+            to_attr="iati_sectors",
+        ),
+        Prefetch(
+            "documents",
+            queryset=Document.objects.filter(is_public=True).order_by("pk"),
+            to_attr="iati_documents",
+        ),
         Prefetch("results", queryset=results, to_attr="iati_results"),
     )
 
@@ -197,3 +207,14 @@ def render_activities(projects: QuerySet, *, base_url: str | None = None) -> tup
     buffer = io.BytesIO()
     count = write_activities(buffer, projects, base_url=base_url)
     return buffer.getvalue(), count
+
+
+def check_projects(projects: QuerySet, *, base_url: str | None = None) -> tuple[list, int]:
+    """Findings of the IATI file of ``projects`` (schema, ruleset, codelists) and how many
+    activities it holds."""
+    from .iati_rules import check_activities
+
+    content, count = render_activities(projects, base_url=base_url)
+    if not count:
+        return [], 0
+    return check_activities(content), count

@@ -15,26 +15,31 @@ from urllib.parse import urljoin
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 from lxml import etree
 
 from .models import (
+    DEFAULT_SECTOR,
+    ActivityScope,
     Disaggregation,
     Document,
     Indicator,
-    IndicatorMeasure,
     IndicatorPeriod,
     Organisation,
     OrganisationRole,
     Project,
     Result,
+    SectorCode,
 )
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
-# DAC 5-digit purpose code (vocabulary 1) that covers counter-trafficking work.
+# DAC 5-digit purpose codes (vocabulary 1); a project without sectors is all 15190.
 SECTOR_VOCABULARY = "1"
-SECTOR_CODE = "15190"
-SECTOR_NAME = "Facilitation of orderly, safe, regular and responsible migration and mobility"
+AID_TYPE_VOCABULARY = "1"
+CONTACT_GENERAL = "1"
+# Letters of the Arabic script: a name written in them is Arabic whatever the project.
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 
 # IATI DescriptionType codes.
 DESCRIPTION_GENERAL = "1"
@@ -94,18 +99,31 @@ def _amount(value: Decimal) -> str:
     return str(value.quantize(CENT))
 
 
+def name_language(name: str, lang: str) -> str:
+    """The language of a proper name: Arabic when written in Arabic letters, else ``lang``.
+
+    Organisation names are typed once in whatever language the organisation
+    uses; Arabic script says which language without doubt, Latin script is
+    read as the project's language when that is English or French.
+    """
+    if _ARABIC.search(name):
+        return "ar"
+    return lang if lang in ("en", "fr") else "en"
+
+
 def _organisation(
     parent: etree._Element,
     tag: str,
     organisation: Organisation,
     attrs: dict[str, str] | None = None,
+    lang: str = "en",
 ) -> etree._Element:
     attrs = dict(attrs or {})
     if organisation.iati_identifier:
         attrs["ref"] = organisation.iati_identifier
     attrs["type"] = organisation.iati_type
     element = _sub(parent, tag, attrs)
-    _narrative(element, organisation.name)
+    _narrative(element, organisation.name, name_language(organisation.name, lang))
     return element
 
 
@@ -130,30 +148,59 @@ def annual_budgets(
     return [tuple(part) for part in parts]
 
 
+def last_updated(project: Project) -> datetime.datetime:
+    """When the project or anything published with it last changed.
+
+    Writes of its rows move ``project.updated_at`` (``projects.signals``); the
+    rows' own times are not kept, so this is the project's.
+    """
+    return project.updated_at
+
+
+def activity_scope(project: Project) -> str | None:
+    """The project's scope, or one worked out from its recipient countries."""
+    if project.activity_scope:
+        return project.activity_scope
+    countries = len(project.iati_countries)
+    if countries == 1:
+        return ActivityScope.NATIONAL
+    if countries > 1:
+        return ActivityScope.MULTI_NATIONAL
+    return None
+
+
 def activity_element(project: Project, *, base_url: str) -> etree._Element:
     """One ``iati-activity`` of a project loaded by :func:`projects.iati.activities`."""
-    lang = settings.LANGUAGE_CODE
-    activity = etree.Element(
-        "iati-activity",
-        {
-            XML_LANG: lang,
-            "default-currency": project.currency,
-            "last-updated-datetime": project.updated_at.replace(microsecond=0).isoformat(),
-        },
-    )
+    lang = project.text_language or settings.LANGUAGE_CODE
+    attrs = {
+        XML_LANG: lang,
+        "default-currency": project.currency,
+        "last-updated-datetime": last_updated(project).replace(microsecond=0).isoformat(),
+    }
+    if project.budget is None and project.budget_not_provided:
+        attrs["budget-not-provided"] = project.budget_not_provided
+    activity = etree.Element("iati-activity", attrs)
     etree.SubElement(activity, "iati-identifier").text = _clean(project.iati_identifier)
     reporter = project.reporting_organisation
     _text_element(
         activity,
         "reporting-org",
         reporter.name,
+        name_language(reporter.name, lang),
         attrs={"ref": reporter.iati_identifier, "type": reporter.iati_type},
     )
     _text_element(activity, "title", project.title, lang)
     _descriptions(activity, project, lang)
-    _participating_organisations(activity, project)
+    _participating_organisations(activity, project, lang)
     _sub(activity, "activity-status", {"code": str(project.status)})
     _activity_dates(activity, project)
+    if project.contact_email:
+        contact = _sub(activity, "contact-info", {"type": CONTACT_GENERAL})
+        _text_element(contact, "organisation", reporter.name, name_language(reporter.name, lang))
+        _sub(contact, "email").text = _clean(project.contact_email)
+    scope = activity_scope(project)
+    if scope:
+        _sub(activity, "activity-scope", {"code": scope})
     for recipient in project.iati_countries:
         _text_element(
             activity,
@@ -162,22 +209,46 @@ def activity_element(project: Project, *, base_url: str) -> etree._Element:
             "en",
             {"code": recipient.country.code.code, "percentage": str(recipient.percentage)},
         )
-    _text_element(
+    _sectors(activity, project)
+    _sub(activity, "collaboration-type", {"code": project.collaboration_type})
+    _sub(activity, "default-flow-type", {"code": project.default_flow_type})
+    _sub(activity, "default-finance-type", {"code": project.default_finance_type})
+    _sub(
         activity,
-        "sector",
-        SECTOR_NAME,
-        "en",
-        {"vocabulary": SECTOR_VOCABULARY, "code": SECTOR_CODE, "percentage": "100"},
+        "default-aid-type",
+        {"code": project.default_aid_type, "vocabulary": AID_TYPE_VOCABULARY},
     )
+    _sub(activity, "default-tied-status", {"code": project.default_tied_status})
     if project.iati_budgets or project.budget:
         _budgets(activity, project)
     for record in project.iati_transactions:
         _transaction(activity, record, lang)
     for document in project.iati_documents:
-        _document_link(activity, document, base_url)
+        if document.is_public:
+            _document_link(activity, document, base_url)
     for result in project.iati_results:
         _result(activity, result, lang)
     return activity
+
+
+def _sectors(activity: etree._Element, project: Project) -> None:
+    rows = [(row.code, row.percentage) for row in project.iati_sectors] or [
+        (DEFAULT_SECTOR.value, 100)
+    ]
+    for code, percentage in rows:
+        with translation.override("en"):
+            name = str(SectorCode(code).label)
+        _text_element(
+            activity,
+            "sector",
+            name,
+            "en",
+            {
+                "vocabulary": SECTOR_VOCABULARY,
+                "code": code,
+                "percentage": f"{Decimal(percentage).normalize():f}",
+            },
+        )
 
 
 def _descriptions(activity: etree._Element, project: Project, lang: str) -> None:
@@ -193,12 +264,12 @@ def _descriptions(activity: etree._Element, project: Project, lang: str) -> None
             _text_element(activity, "description", "\n".join(lines), lang, {"type": code})
 
 
-def _participating_organisations(activity: etree._Element, project: Project) -> None:
+def _participating_organisations(activity: etree._Element, project: Project, lang: str) -> None:
     seen = set()
     funding_role = {"role": str(OrganisationRole.FUNDING.value)}
     for funding in project.iati_fundings:
         seen.add((funding.donor_id, OrganisationRole.FUNDING))
-        _organisation(activity, "participating-org", funding.donor, funding_role)
+        _organisation(activity, "participating-org", funding.donor, funding_role, lang)
     for participation in project.iati_participants:
         key = (participation.organisation_id, participation.role)
         if key in seen:
@@ -209,6 +280,7 @@ def _participating_organisations(activity: etree._Element, project: Project) -> 
             "participating-org",
             participation.organisation,
             {"role": str(participation.role)},
+            lang,
         )
     if not seen:
         # The schema needs one; the reporting organisation answers for the activity.
@@ -217,6 +289,7 @@ def _participating_organisations(activity: etree._Element, project: Project) -> 
             "participating-org",
             project.reporting_organisation,
             {"role": str(OrganisationRole.ACCOUNTABLE.value)},
+            lang,
         )
 
 
@@ -271,9 +344,9 @@ def _transaction(activity: etree._Element, record: TransactionRow, lang: str) ->
     if record.description:
         _text_element(element, "description", record.description, lang)
     if record.provider:
-        _organisation(element, "provider-org", record.provider)
+        _organisation(element, "provider-org", record.provider, lang=lang)
     if record.receiver:
-        _organisation(element, "receiver-org", record.receiver)
+        _organisation(element, "receiver-org", record.receiver, lang=lang)
 
 
 def _document_format(document: Document) -> str:
@@ -285,9 +358,9 @@ def _document_format(document: Document) -> str:
 
 
 def _document_link(activity: etree._Element, document: Document, base_url: str) -> None:
-    # Files go out through the protected download, which applies the access policy.
+    # Public files go out through the public download, which serves nothing else.
     if document.file:
-        path = reverse("projects:document", args=[document.project_id, document.pk])
+        path = reverse("projects:public_document", args=[document.project_id, document.pk])
         url = urljoin(base_url, path)
     else:
         url = document.url
@@ -313,9 +386,14 @@ def _result(activity: etree._Element, result: Result, lang: str) -> None:
 
 def _measured(indicator: Indicator, value: Decimal | None, **attrs: str) -> dict[str, str]:
     """Attributes with the value; qualitative indicators carry none."""
-    if value is not None and indicator.measure != IndicatorMeasure.QUALITATIVE:
+    if value is not None and not indicator.is_qualitative:
         attrs["value"] = f"{value.normalize():f}"
     return attrs
+
+
+def _comment(parent: etree._Element, text: str, lang: str) -> None:
+    if text.strip():
+        _text_element(parent, "comment", text, lang)
 
 
 def _indicator(parent: etree._Element, indicator: Indicator, lang: str) -> None:
@@ -325,11 +403,19 @@ def _indicator(parent: etree._Element, indicator: Indicator, lang: str) -> None:
         {"measure": str(indicator.measure), "ascending": "1" if indicator.ascending else "0"},
     )
     _text_element(element, "title", indicator.title, lang)
-    if indicator.baseline_year:
+    if indicator.baseline_year and _has_value(
+        indicator, indicator.baseline_value, indicator.baseline_comment
+    ):
         attrs = _measured(indicator, indicator.baseline_value, year=str(indicator.baseline_year))
-        _sub(element, "baseline", attrs)
+        baseline = _sub(element, "baseline", attrs)
+        _comment(baseline, indicator.baseline_comment, lang)
     for period in indicator.iati_periods:
-        _period(element, indicator, period)
+        _period(element, indicator, period, lang)
+
+
+def _has_value(indicator: Indicator, value: Decimal | None, comment: str) -> bool:
+    """A quantitative figure needs its number; a qualitative one its words."""
+    return bool(comment.strip()) if indicator.is_qualitative else value is not None
 
 
 def _dimension(parent: etree._Element, row: Disaggregation) -> None:
@@ -339,15 +425,20 @@ def _dimension(parent: etree._Element, row: Disaggregation) -> None:
         _sub(parent, "dimension", {"name": "country", "value": row.country.code.code})
 
 
-def _period(parent: etree._Element, indicator: Indicator, period: IndicatorPeriod) -> None:
+def _period(
+    parent: etree._Element, indicator: Indicator, period: IndicatorPeriod, lang: str
+) -> None:
     element = _sub(parent, "period")
     _sub(element, "period-start", {"iso-date": period.period_start.isoformat()})
     _sub(element, "period-end", {"iso-date": period.period_end.isoformat()})
     # The schema wants every target before the first actual.
     for field in ("target", "actual"):
         total = getattr(period, field)
-        if total is not None:
-            _sub(element, field, _measured(indicator, total))
+        comment = getattr(period, f"{field}_comment")
+        if _has_value(indicator, total, comment):
+            _comment(_sub(element, field, _measured(indicator, total)), comment, lang)
+        if indicator.is_qualitative:
+            continue
         for row in period.iati_disaggregations:
             value = getattr(row, field)
             if value is not None:

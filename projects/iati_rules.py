@@ -450,15 +450,43 @@ RULE_TYPES: dict[str, RuleCheck] = {
 }
 
 
-def rule_id(context: str, rule_type: str, number: int) -> str:
+# Requirements of the IATI Standard that the vendored 2018 ruleset does not carry
+# (later rulesets do); same shape as the ruleset, rule ids prefixed "extra:".
+EXTRA_RULES = {
+    "//iati-activity": {
+        "atleast_one": {
+            "cases": [
+                {
+                    "paths": [
+                        "recipient-country",
+                        "recipient-region",
+                        "transaction/recipient-country",
+                        "transaction/recipient-region",
+                    ],
+                    "message": "The activity has no recipient country or region: "
+                    "give the project at least one recipient country.",
+                }
+            ]
+        }
+    }
+}
+
+
+def rule_id(context: str, rule_type: str, number: int, prefix: str = "") -> str:
     """A stable name for a case of the ruleset, which gives rules no id of its own."""
-    return f"{context.lstrip('/')}/{rule_type}/{number}"
+    return f"{prefix}{context.lstrip('/')}/{rule_type}/{number}"
 
 
 def run_ruleset(
-    document: etree._Element, rules: dict, tree: etree._ElementTree | None = None
+    document: etree._Element,
+    rules: dict,
+    tree: etree._ElementTree | None = None,
+    prefix: str = "",
 ) -> list[Finding]:
-    """Findings of ``rules`` (the ruleset's JSON shape) over a parsed document."""
+    """Findings of ``rules`` (the ruleset's JSON shape) over a parsed document.
+
+    A case may carry its own ``message``, said instead of the generic one.
+    """
     tree = tree or document.getroottree()
     findings = []
     for context, by_type in rules.items():
@@ -470,22 +498,24 @@ def run_ruleset(
                     Finding(
                         "",
                         context,
-                        rule_id(context, rule_type, 0),
+                        rule_id(context, rule_type, 0, prefix),
                         WARNING,
                         _("The rule type %(type)s is not checked.") % {"type": rule_type},
                     )
                 )
                 continue
             for number, case in enumerate(body["cases"], start=1):
-                name = rule_id(context, rule_type, number)
+                name = rule_id(context, rule_type, number, prefix)
                 for element in elements:
                     for message in check(element, case):
-                        findings.append(_finding(tree, element, name, message))
+                        text = _(case["message"]) if "message" in case else message
+                        findings.append(_finding(tree, element, name, text))
     return findings
 
 
 def _ruleset_findings(document: etree._Element, tree: etree._ElementTree) -> list[Finding]:
-    return run_ruleset(document, ruleset(), tree)
+    findings = run_ruleset(document, ruleset(), tree)
+    return findings + run_ruleset(document, EXTRA_RULES, tree, prefix="extra:")
 
 
 def _codelist_findings(document: etree._Element, tree: etree._ElementTree) -> list[Finding]:

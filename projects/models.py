@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -13,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from .querysets import (
     DisaggregationQuerySet,
+    DocumentQuerySet,
     IndicatorQuerySet,
     PeriodQuerySet,
     PortfolioExportQuerySet,
@@ -100,6 +102,15 @@ IATI_ORGANISATION_TYPE = {
 }
 
 
+def validate_organisation_identifier(value: str) -> None:
+    """An IATI organisation identifier with a registered agency prefix (XM-DAC-47066)."""
+    from .iati_rules import organisation_identifier_problem
+
+    problem = organisation_identifier_problem(value)
+    if problem:
+        raise ValidationError(problem)
+
+
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=255, unique=True)
     acronym = models.CharField(_("acronym"), max_length=32, blank=True)
@@ -116,7 +127,11 @@ class Organisation(models.Model):
         _("IATI organisation identifier"),
         max_length=64,
         blank=True,
-        help_text=_("For example XM-DAC-47066 or GB-GOV-1."),
+        validators=[validate_organisation_identifier],
+        help_text=_(
+            "For example XM-DAC-47066 or GB-COH-123: a prefix of the IATI "
+            "OrganisationRegistrationAgency codelist, then the organisation's number there."
+        ),
     )
     history = HistoricalRecords()
 
@@ -159,6 +174,75 @@ class ProjectStatus(models.IntegerChoices):
     SUSPENDED = 6, _("Suspended")
 
 
+class FlowType(models.TextChoices):
+    """IATI FlowType codes a counter-trafficking portfolio uses."""
+
+    ODA = "10", _("ODA")
+    OOF = "20", _("OOF")
+    PRIVATE_GRANTS = "30", _("Private grants")
+
+
+class FinanceType(models.TextChoices):
+    """IATI FinanceType codes a counter-trafficking portfolio uses."""
+
+    STANDARD_GRANT = "110", _("Standard grant")
+    SUBSIDIES = "111", _("Subsidies to national private investors")
+    STANDARD_LOAN = "410", _("Aid loan excluding debt reorganisation")
+
+
+class AidType(models.TextChoices):
+    """IATI AidType codes (OECD DAC vocabulary) a counter-trafficking portfolio uses."""
+
+    PROJECT = "C01", _("Project-type interventions")
+    EARMARKED = (
+        "B03",
+        _(
+            "Contributions to specific-purpose programmes and funds managed by "
+            "international organisations"
+        ),
+    )
+    EXPERTS = "D01", _("Donor country personnel")
+    TECHNICAL_ASSISTANCE = "D02", _("Other technical assistance")
+
+
+class TiedStatus(models.TextChoices):
+    """IATI TiedStatus codes."""
+
+    PARTIALLY_TIED = "3", _("Partially tied")
+    TIED = "4", _("Tied")
+    UNTIED = "5", _("Untied")
+
+
+class CollaborationType(models.TextChoices):
+    """IATI CollaborationType codes an IGO's projects take."""
+
+    BILATERAL = "1", _("Bilateral (earmarked funding from a donor)")
+    MULTILATERAL = "2", _("Multilateral (core funding)")
+
+
+class ActivityScope(models.TextChoices):
+    """IATI ActivityScope codes; empty means worked out from the recipient countries."""
+
+    GLOBAL = "1", _("Global")
+    REGIONAL = "2", _("Regional")
+    MULTI_NATIONAL = "3", _("Multi-national")
+    NATIONAL = "4", _("National")
+
+
+class BudgetNotProvided(models.TextChoices):
+    """IATI BudgetNotProvided codes: why a project publishes no budget."""
+
+    COMMERCIAL = "1", _("Commercial restrictions")
+    LEGAL = "2", _("Legal restrictions")
+    EMERGENCY = "3", _("Rapid onset emergency")
+
+
+def default_text_language() -> str:
+    """The site language in use when a project is created."""
+    lang = (get_language() or settings.LANGUAGE_CODE)[:2]
+    return lang if lang in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 class Project(models.Model):
     code = models.CharField(_("code"), max_length=32, unique=True)
     iati_identifier = models.CharField(_("IATI identifier"), max_length=128, unique=True)
@@ -193,6 +277,54 @@ class Project(models.Model):
     objectives = models.TextField(_("objectives"), blank=True, help_text=_("One per line."))
     key_achievements = models.TextField(
         _("key achievements"), blank=True, help_text=_("One per line.")
+    )
+    text_language = models.CharField(
+        _("language of its texts"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=default_text_language,
+        help_text=_("The language the title, description and results are written in."),
+    )
+    budget_not_provided = models.CharField(
+        _("why no budget is published"),
+        max_length=1,
+        choices=BudgetNotProvided.choices,
+        blank=True,
+        help_text=_(
+            "When the total budget is left empty and the reason is one of these, "
+            "the IATI file says so."
+        ),
+    )
+    default_flow_type = models.CharField(
+        _("flow type"), max_length=3, choices=FlowType.choices, default=FlowType.ODA
+    )
+    default_finance_type = models.CharField(
+        _("finance type"),
+        max_length=4,
+        choices=FinanceType.choices,
+        default=FinanceType.STANDARD_GRANT,
+    )
+    default_aid_type = models.CharField(
+        _("aid type"), max_length=4, choices=AidType.choices, default=AidType.PROJECT
+    )
+    default_tied_status = models.CharField(
+        _("tied status"), max_length=1, choices=TiedStatus.choices, default=TiedStatus.UNTIED
+    )
+    collaboration_type = models.CharField(
+        _("collaboration type"),
+        max_length=1,
+        choices=CollaborationType.choices,
+        default=CollaborationType.BILATERAL,
+    )
+    activity_scope = models.CharField(
+        _("geographic scope"),
+        max_length=1,
+        choices=ActivityScope.choices,
+        blank=True,
+        help_text=_("Leave empty to derive it from the recipient countries."),
+    )
+    contact_email = models.EmailField(
+        _("contact e-mail"), blank=True, help_text=_("Published in the IATI file.")
     )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -357,6 +489,56 @@ class RecipientCountry(models.Model):
         return f"{self.country} {self.percentage}%"
 
 
+class SectorCode(models.TextChoices):
+    """DAC 5-digit purpose codes (IATI Sector vocabulary 1) for counter-trafficking work."""
+
+    MIGRATION = (
+        "15190",
+        _("Facilitation of orderly, safe, regular and responsible migration and mobility"),
+    )
+    VIOLENCE_AGAINST_WOMEN = "15180", _("Ending violence against women and girls")
+    LEGAL_JUDICIAL = "15130", _("Legal and judicial development")
+    HUMAN_RIGHTS = "15160", _("Human rights")
+    WOMENS_ORGANISATIONS = "15170", _("Women's rights organisations and movements")
+    SOCIAL_PROTECTION = "16010", _("Social protection")
+    EMPLOYMENT_POLICY = "16020", _("Employment creation")
+    MULTISECTOR = "43010", _("Multisector aid")
+
+
+DEFAULT_SECTOR = SectorCode.MIGRATION
+
+
+class ProjectSector(models.Model):
+    """A DAC sector of a project and its share; a project without rows is all 15190."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="sectors")
+    code = models.CharField(_("sector"), max_length=5, choices=SectorCode.choices)
+    percentage = models.DecimalField(
+        _("percentage"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+    )
+    history = HistoricalRecords()
+
+    objects = ProjectChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-percentage", "code"]
+        verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "code"], name="project_sector_unique"),
+            models.CheckConstraint(
+                condition=models.Q(percentage__gt=0) & models.Q(percentage__lte=100),
+                name="project_sector_percentage_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.percentage}%"
+
+
 class TransactionKind(models.IntegerChoices):
     """IATI TransactionType codes."""
 
@@ -410,6 +592,17 @@ class Transaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.value} {self.currency} {self.date}"
+
+    def clean(self) -> None:
+        # IATI transactions are things that happened; plans go in budgets.
+        if self.date and self.date > timezone.localdate():
+            raise ValidationError(
+                {
+                    "date": _(
+                        "A transaction records what happened: its date cannot be in the future."
+                    )
+                }
+            )
 
 
 class BudgetKind(models.IntegerChoices):
@@ -534,6 +727,11 @@ class Indicator(models.Model):
     baseline_value = models.DecimalField(
         _("baseline value"), max_digits=16, decimal_places=2, null=True, blank=True
     )
+    baseline_comment = models.TextField(
+        _("baseline comment"),
+        blank=True,
+        help_text=_("For a qualitative indicator, the baseline in words."),
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     history = HistoricalRecords()
 
@@ -547,6 +745,25 @@ class Indicator(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def is_qualitative(self) -> bool:
+        return self.measure == IndicatorMeasure.QUALITATIVE
+
+    def clean(self) -> None:
+        errors = {}
+        has_value = (
+            bool(self.baseline_comment.strip())
+            if self.is_qualitative
+            else self.baseline_value is not None
+        )
+        if self.baseline_year and not has_value:
+            field = "baseline_comment" if self.is_qualitative else "baseline_value"
+            errors[field] = _("A baseline with a year needs its value.")
+        if not self.baseline_year and (self.baseline_value is not None or self.baseline_comment):
+            errors["baseline_year"] = _("Give the year the baseline was measured.")
+        if errors:
+            raise ValidationError(errors)
+
 
 class IndicatorPeriod(models.Model):
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="periods")
@@ -557,6 +774,12 @@ class IndicatorPeriod(models.Model):
     )
     actual = models.DecimalField(
         _("actual"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    target_comment = models.TextField(
+        _("target comment"), blank=True, help_text=_("A qualitative target in words.")
+    )
+    actual_comment = models.TextField(
+        _("actual comment"), blank=True, help_text=_("A qualitative result in words.")
     )
     history = HistoricalRecords()
 
@@ -622,15 +845,21 @@ class Disaggregation(models.Model):
 
 
 class DocumentCategory(models.TextChoices):
-    """A subset of IATI DocumentCategory codes."""
+    """IATI DocumentCategory codes of activity documents, with the standard's meaning."""
 
+    IMPACT_APPRAISAL = "A01", _("Pre- and post-project impact appraisal")
     OBJECTIVES = "A02", _("Objectives / purpose of activity")
+    BENEFICIARIES = "A03", _("Intended ultimate beneficiaries")
+    CONDITIONS = "A04", _("Conditions")
+    BUDGET = "A05", _("Budget")
+    CONTRACT_SUMMARY = "A06", _("Summary information about contract")
     REVIEW = "A07", _("Review of project performance and evaluation")
     RESULTS = "A08", _("Results, outcomes and outputs")
-    CONTRACT = "A09", _("Memorandum of understanding")
-    NARRATIVE_REPORT = "A10", _("Conditions")
-    PHOTO = "A12", _("Image")
-    OTHER = "B01", _("Annual report")
+    MEMORANDUM = "A09", _("Memorandum of understanding")
+    TENDER = "A10", _("Tender")
+    CONTRACT = "A11", _("Contract")
+    WEB_PAGE = "A12", _("Activity web page")
+    ANNUAL_REPORT = "B01", _("Annual report")
 
 
 class Document(models.Model):
@@ -643,9 +872,16 @@ class Document(models.Model):
     file = models.FileField(_("file"), upload_to="documents/%Y/", blank=True)
     url = models.URLField(_("link"), blank=True)
     document_date = models.DateField(_("date"), null=True, blank=True)
+    is_public = models.BooleanField(
+        _("public"),
+        default=False,
+        help_text=_(
+            "Public documents are listed in the IATI file and can be opened without signing in."
+        ),
+    )
     history = HistoricalRecords()
 
-    objects = ProjectChildQuerySet.as_manager()
+    objects = DocumentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-document_date", "title"]

@@ -52,6 +52,12 @@ class ProjectChildQuerySet(models.QuerySet):
         return access.scope_by_project(self, user, self.project_path)
 
 
+class DocumentQuerySet(ProjectChildQuerySet):
+    def public(self):
+        """Documents their project publishes: open to anyone, listed in the IATI file."""
+        return self.filter(is_public=True)
+
+
 class IndicatorQuerySet(ProjectChildQuerySet):
     project_path = "result__project"
 

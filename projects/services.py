@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ctportal import access
 from ctportal.audit import check_version, delete_with_history, prefix_errors, save_with_history
 
+from .iati_rules import organisation_identifier_problem
 from .models import (
     Budget,
     BudgetKind,
@@ -25,6 +26,7 @@ from .models import (
     ParticipatingOrganisation,
     PortfolioExport,
     Project,
+    ProjectSector,
     RecipientCountry,
     Result,
     ThematicArea,
@@ -47,7 +49,41 @@ PROJECT_FIELDS = (
     "target_groups",
     "objectives",
     "key_achievements",
+    "text_language",
+    "budget_not_provided",
+    "default_flow_type",
+    "default_finance_type",
+    "default_aid_type",
+    "default_tied_status",
+    "collaboration_type",
+    "activity_scope",
+    "contact_email",
 )
+
+
+def _validate_iati(data: Mapping[str, Any]) -> dict[str, str]:
+    """What IATI refuses in a project: future actual dates, no reporting identifier, and
+    a reason for not publishing a budget next to a published one."""
+    errors = {}
+    today = timezone.localdate()
+    for field, label in (("actual_start", _("actual start")), ("actual_end", _("actual end"))):
+        if data.get(field) and data[field] > today:
+            errors[field] = _(
+                "The %(date)s cannot be in the future; use the planned date until it happens."
+            ) % {"date": label}
+    organisation = data.get("reporting_organisation")
+    if organisation is not None:
+        problem = organisation_identifier_problem(organisation.iati_identifier)
+        if problem:
+            errors["reporting_organisation"] = _(
+                "The reporting organisation needs a valid IATI organisation identifier "
+                "(set it on the organisation): %(problem)s"
+            ) % {"problem": problem}
+    if data.get("budget") is not None and data.get("budget_not_provided"):
+        errors["budget_not_provided"] = _(
+            "A project with a published budget has no reason for not publishing one."
+        )
+    return errors
 
 
 def _validate_dates(data: Mapping[str, Any]) -> dict[str, str]:
@@ -79,6 +115,21 @@ def validate_recipient_countries(countries: list[Mapping[str, Any]]) -> None:
                 "countries": _(
                     "Recipient country percentages add up to %(total)s; they must add up to 100."
                 )
+                % {"total": format(total.normalize(), "f")}
+            }
+        )
+
+
+def validate_sectors(sectors: list[Mapping[str, Any]]) -> None:
+    """Sectors: no repeats, percentages that add up to 100 (none means all 15190)."""
+    if not sectors:
+        return
+    _validate_unique(sectors, "code", "sectors", "code")
+    total = sum((Decimal(row["percentage"]) for row in sectors), Decimal("0"))
+    if total != Decimal("100"):
+        raise ValidationError(
+            {
+                "sectors": _("Sector percentages add up to %(total)s; they must add up to 100.")
                 % {"total": format(total.normalize(), "f")}
             }
         )
@@ -117,6 +168,7 @@ def project_save(
     fundings: list[Mapping[str, Any]] | None = None,
     countries: list[Mapping[str, Any]] | None = None,
     participants: list[Mapping[str, Any]] | None = None,
+    sectors: list[Mapping[str, Any]] | None = None,
 ) -> Project:
     """Create a project (``project`` None) or update one, with its inline parts.
 
@@ -138,7 +190,11 @@ def project_save(
         if field in data:
             setattr(project, field, data[field])
     # Report every bad field at once: the model's own checks and the date order.
-    errors = _validate_dates({field: getattr(project, field, None) for field in PROJECT_FIELDS})
+    values = {field: getattr(project, field, None) for field in PROJECT_FIELDS}
+    values["reporting_organisation"] = (
+        project.reporting_organisation if project.reporting_organisation_id else None
+    )
+    errors = {**_validate_iati(values), **_validate_dates(values)}
     try:
         # The date order is already reported in words; skip its constraint twin.
         project.full_clean(validate_constraints=not errors)
@@ -150,6 +206,8 @@ def project_save(
         raise ValidationError(errors)
     if countries is not None:
         validate_recipient_countries(countries)
+    if sectors is not None:
+        validate_sectors(sectors)
     if fundings is not None:
         _validate_unique(fundings, "donor", "fundings", "donor")
     if participants is not None:
@@ -170,6 +228,15 @@ def project_save(
             related="recipient_countries",
             rows=countries,
             prefix="countries",
+        )
+    if sectors is not None:
+        _replace_children(
+            project,
+            user=user,
+            model=ProjectSector,
+            related="sectors",
+            rows=sectors,
+            prefix="sectors",
         )
     if participants is not None:
         _replace_children(

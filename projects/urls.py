@@ -14,10 +14,17 @@ urlpatterns = [
     path("<int:pk>/dashboard/", views.project_dashboard, name="dashboard"),
     path("<int:pk>/results/", views.project_results, name="results"),
     path("<int:pk>/iati.xml", export_views.project_iati, name="iati"),
+    path("<int:pk>/iati-check/", export_views.project_iati_check, name="iati_check"),
     path("<int:pk>/documents/new/", document_views.document_upload, name="document_upload"),
     path("<int:pk>/documents/<int:doc_pk>/", document_views.document_download, name="document"),
     path("import/iati/", import_views.import_iati, name="import_iati"),
+    path(
+        "<int:pk>/documents/<int:doc_pk>/public/",
+        document_views.public_document_download,
+        name="public_document",
+    ),
     path("iati.xml", export_views.portfolio_iati, name="portfolio_iati"),
+    path("iati-check/", export_views.portfolio_iati_check, name="portfolio_iati_check"),
     path("exports/", export_views.exports, name="exports"),
     path("exports/<int:pk>/download/", export_views.export_download, name="export_download"),
 ]

@@ -33,6 +33,7 @@ from .forms import (
     PeriodFormSet,
     ProjectForm,
     ResultChoiceForm,
+    SectorFormSet,
     formset_rows,
     share_choices,
 )
@@ -140,8 +141,9 @@ def _project_formsets(data, project: Project | None) -> dict:
     def initial(rows):
         return None if data is not None else rows
 
-    fundings = countries = participants = []
+    fundings = countries = participants = sectors = []
     if project is not None and data is None:
+        sectors = [{"code": s.code, "percentage": s.percentage} for s in project.sectors.all()]
         fundings = [
             {"donor": f.donor_id, "amount": f.amount, "currency": f.currency}
             for f in project.fundings.all()
@@ -161,6 +163,9 @@ def _project_formsets(data, project: Project | None) -> dict:
             data, prefix="participants", initial=initial(participants)
         ),
     }
+    # A form that does not send sector rows leaves the project's sectors as they are.
+    if data is None or "sectors-TOTAL_FORMS" in data:
+        formsets["sectors"] = SectorFormSet(data, prefix="sectors", initial=initial(sectors))
     share_choices(formsets["fundings"], "donor")
     share_choices(formsets["countries"], "country")
     share_choices(formsets["participants"], "organisation")
@@ -189,6 +194,7 @@ def _project_editor(request: HttpRequest, project: Project | None) -> HttpRespon
                 fundings=rows["fundings"][0],
                 countries=rows["countries"][0],
                 participants=rows["participants"][0],
+                sectors=rows["sectors"][0] if "sectors" in rows else None,
             )
         except StaleVersion:
             status, conflict = 409, True

@@ -28,7 +28,7 @@ class OrganisationFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Organisation {n}")
     acronym = factory.Sequence(lambda n: f"ORG{n}")
     kind = pm.OrganisationKind.NGO
-    iati_identifier = factory.Sequence(lambda n: f"XM-TEST-{n}")
+    iati_identifier = factory.Sequence(lambda n: f"XI-IATI-TEST{n}")
 
 
 class DonorFactory(OrganisationFactory):

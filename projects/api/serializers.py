@@ -10,8 +10,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import (
+    ActivityScope,
+    AidType,
+    BudgetNotProvided,
+    CollaborationType,
     Country,
     Document,
+    FinanceType,
+    FlowType,
     Funding,
     Indicator,
     IndicatorMeasure,
@@ -20,11 +26,14 @@ from ..models import (
     OrganisationRole,
     ParticipatingOrganisation,
     Project,
+    ProjectSector,
     ProjectStatus,
     RecipientCountry,
     Result,
     ResultKind,
+    SectorCode,
     ThematicArea,
+    TiedStatus,
     Transaction,
     TransactionKind,
 )
@@ -131,6 +140,12 @@ class ParticipationSerializer(serializers.ModelSerializer):
         fields = ["organisation", "role", "role_label"]
 
 
+class SectorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProjectSector
+        fields = ["code", "percentage"]
+
+
 class ProjectSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     reporting_organisation = OrganisationRefSerializer(read_only=True)
@@ -138,6 +153,7 @@ class ProjectSerializer(serializers.ModelSerializer):
     fundings = FundingSerializer(many=True, read_only=True)
     countries = RecipientCountrySerializer(many=True, read_only=True, source="recipient_countries")
     participating_organisations = ParticipationSerializer(many=True, read_only=True)
+    sectors = SectorSerializer(many=True, read_only=True)
     spent = serializers.SerializerMethodField(
         help_text="Disbursements and expenditure recorded in the project's currency."
     )
@@ -170,6 +186,16 @@ class ProjectSerializer(serializers.ModelSerializer):
             "target_groups",
             "objectives",
             "key_achievements",
+            "text_language",
+            "budget_not_provided",
+            "default_flow_type",
+            "default_finance_type",
+            "default_aid_type",
+            "default_tied_status",
+            "collaboration_type",
+            "activity_scope",
+            "contact_email",
+            "sectors",
             "version",
             "updated_at",
         ]
@@ -213,7 +239,15 @@ class PeriodSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = IndicatorPeriod
-        fields = ["period_start", "period_end", "target", "actual", "disaggregations"]
+        fields = [
+            "period_start",
+            "period_end",
+            "target",
+            "actual",
+            "target_comment",
+            "actual_comment",
+            "disaggregations",
+        ]
 
 
 class ResultSerializer(serializers.ModelSerializer):
@@ -246,6 +280,7 @@ class IndicatorSerializer(serializers.ModelSerializer):
             "ascending",
             "baseline_year",
             "baseline_value",
+            "baseline_comment",
             "order",
             "periods",
         ]
@@ -270,6 +305,7 @@ class DocumentSerializer(serializers.ModelSerializer):
             "file",
             "url",
             "document_date",
+            "is_public",
         ]
 
     @extend_schema_field(serializers.URLField(allow_null=True))
@@ -335,6 +371,16 @@ class RecipientCountryRows(RowsField):
     row_serializer = RecipientCountryInputSerializer
 
 
+class SectorInputSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=SectorCode.choices)
+    percentage = serializers.DecimalField(max_digits=5, decimal_places=2)
+
+
+@extend_schema_field(SectorInputSerializer(many=True))
+class SectorRows(RowsField):
+    row_serializer = SectorInputSerializer
+
+
 @extend_schema_field(ParticipationInputSerializer(many=True))
 class ParticipationRows(RowsField):
     row_serializer = ParticipationInputSerializer
@@ -358,6 +404,27 @@ class ProjectInputSerializer(serializers.Serializer):
     target_groups = serializers.CharField(required=False, allow_blank=True)
     objectives = serializers.CharField(required=False, allow_blank=True)
     key_achievements = serializers.CharField(required=False, allow_blank=True)
+    text_language = serializers.ChoiceField(
+        choices=Project._meta.get_field("text_language").choices,
+        required=False,
+        help_text="Language the title, description and results are written in.",
+    )
+    budget_not_provided = serializers.ChoiceField(
+        choices=BudgetNotProvided.choices,
+        required=False,
+        allow_blank=True,
+        help_text="IATI BudgetNotProvided code: why budget is null. Only with a null budget.",
+    )
+    default_flow_type = serializers.ChoiceField(choices=FlowType.choices, required=False)
+    default_finance_type = serializers.ChoiceField(choices=FinanceType.choices, required=False)
+    default_aid_type = serializers.ChoiceField(choices=AidType.choices, required=False)
+    default_tied_status = serializers.ChoiceField(choices=TiedStatus.choices, required=False)
+    collaboration_type = serializers.ChoiceField(choices=CollaborationType.choices, required=False)
+    activity_scope = serializers.ChoiceField(
+        choices=ActivityScope.choices, required=False, allow_blank=True
+    )
+    contact_email = serializers.EmailField(required=False, allow_blank=True)
+    sectors = SectorRows(required=False)
     thematic_areas = serializers.SlugRelatedField(
         slug_field="code", queryset=ThematicArea.objects.all(), many=True, required=False
     )
@@ -393,6 +460,8 @@ class PeriodInputSerializer(serializers.Serializer):
     period_end = serializers.DateField()
     target = serializers.DecimalField(**MONEY, required=False, allow_null=True)
     actual = serializers.DecimalField(**MONEY, required=False, allow_null=True)
+    target_comment = serializers.CharField(required=False, allow_blank=True)
+    actual_comment = serializers.CharField(required=False, allow_blank=True)
 
 
 class IndicatorInputSerializer(serializers.Serializer):
@@ -405,5 +474,6 @@ class IndicatorInputSerializer(serializers.Serializer):
         required=False, allow_null=True, min_value=1900, max_value=2100
     )
     baseline_value = serializers.DecimalField(**MONEY, required=False, allow_null=True)
+    baseline_comment = serializers.CharField(required=False, allow_blank=True)
     order = serializers.IntegerField(required=False, min_value=0, max_value=32767)
     periods = PeriodInputSerializer(many=True, required=False)

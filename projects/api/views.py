@@ -136,7 +136,8 @@ def _with_parts(projects):
             Prefetch(
                 "participating_organisations",
                 queryset=ParticipatingOrganisation.objects.select_related("organisation"),
-            )
+            ),
+            "sectors",
         )
         .with_spend()
         # Meta.ordering does not apply to grouped queries; pages must be stable.
@@ -213,6 +214,7 @@ class ProjectViewSet(
             "fundings": data.pop("fundings", None),
             "countries": data.pop("countries", None),
             "participants": data.pop("participating_organisations", None),
+            "sectors": data.pop("sectors", None),
         }
         try:
             return services.project_save(

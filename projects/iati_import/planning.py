@@ -147,6 +147,11 @@ class OrganisationBook:
             )
             return None
         organisation = Organisation(name=name, kind=kind, iati_identifier=facts.ref)
+        try:
+            organisation.clean_fields()
+        except ValidationError as exc:
+            report(" ".join(exc.messages))
+            return None
         self.new.append(organisation)
         self.by_name[name] = organisation
         if facts.ref:

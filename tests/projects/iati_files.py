@@ -66,7 +66,7 @@ def activity(
     <transaction-date iso-date="2023-06-30"/>
     <value currency="USD" value-date="2023-06-30">250000.50</value>
     <description><narrative>First tranche</narrative></description>
-    <receiver-org ref="EG-EIN-12345" type="22">
+    <receiver-org ref="GB-CHC-1098765" type="22">
       <narrative>Shelter partner association</narrative>
     </receiver-org>
   </transaction>

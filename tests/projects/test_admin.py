@@ -81,8 +81,20 @@ def test_admin_change_is_recorded_and_outdates_open_forms(client, users, portfol
         "target_groups": "",
         "objectives": "",
         "key_achievements": "",
+        "text_language": project.text_language,
+        "default_flow_type": project.default_flow_type,
+        "default_finance_type": project.default_finance_type,
+        "default_aid_type": project.default_aid_type,
+        "default_tied_status": project.default_tied_status,
+        "collaboration_type": project.collaboration_type,
     }
-    for prefix in ["fundings", "recipient_countries", "participating_organisations", "documents"]:
+    for prefix in [
+        "fundings",
+        "recipient_countries",
+        "sectors",
+        "participating_organisations",
+        "documents",
+    ]:
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     for prefix, rows in [
         ("fundings", project.fundings.all()),

@@ -1,4 +1,7 @@
+import datetime
+
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from projects.models import (
@@ -169,3 +172,62 @@ def test_indicator_period_ending_before_it_starts_writes_nothing(portfolio, user
     assert response.status_code == 400
     assert any(name.startswith("periods[1]") for name in response.json()["error"]["fields"])
     assert row_counts() == before
+
+
+# What IATI refuses ----------------------------------------------------------------
+
+
+def test_a_transaction_dated_in_the_future_is_a_400(portfolio, users):
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    response = client_for(users["officer_eg"]).post(
+        "/api/v1/transactions/", transaction_body(portfolio["p_eg"], date=tomorrow), format="json"
+    )
+    assert response.status_code == 400
+    assert "future" in response.json()["error"]["fields"]["date"][0]
+    assert not Transaction.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("indicator", "field"),
+    [
+        ({"baseline_year": 2020}, "baseline_value"),
+        ({"baseline_value": "5"}, "baseline_year"),
+        ({"measure": 5, "baseline_year": 2020}, "baseline_comment"),
+    ],
+)
+def test_a_baseline_without_its_value_or_year_is_a_400(portfolio, users, indicator, field):
+    result = f.ResultFactory(project=portfolio["p_eg"])
+    before = row_counts()
+    response = client_for(users["me"]).post(
+        "/api/v1/indicators/", {"result": result.pk, "title": "X", **indicator}, format="json"
+    )
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+    assert row_counts() == before
+
+
+def test_a_qualitative_indicator_keeps_its_words(portfolio, users):
+    result = f.ResultFactory(project=portfolio["p_eg"])
+    response = client_for(users["me"]).post(
+        "/api/v1/indicators/",
+        {
+            "result": result.pk,
+            "title": "Anti-trafficking law",
+            "measure": 5,
+            "baseline_year": 2020,
+            "baseline_comment": "No law",
+            "periods": [
+                {
+                    "period_start": "2024-01-01",
+                    "period_end": "2024-12-31",
+                    "target_comment": "Law drafted",
+                    "actual_comment": "Law adopted",
+                }
+            ],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["baseline_comment"] == "No law"
+    assert body["periods"][0]["actual_comment"] == "Law adopted"

@@ -394,3 +394,78 @@ def test_no_value_makes_the_server_fail(portfolio, users, field):
         Project.objects.filter(code="CT.NEW1").delete()
     allowed = {200, 201, 400} | ({412} if field == "version" else set())
     assert statuses <= allowed, statuses
+
+
+# What IATI refuses ----------------------------------------------------------------
+
+
+def test_an_actual_start_in_the_future_is_a_400(portfolio, users):
+    tomorrow = (datetime.date.today() + datetime.timedelta(days=2)).isoformat()
+    before = Project.objects.count()
+    response = client_for(users["officer_eg"]).post(
+        "/api/v1/projects/", new_project_body(portfolio, actual_start=tomorrow), format="json"
+    )
+    assert response.status_code == 400
+    assert "future" in response.json()["error"]["fields"]["actual_start"][0]
+    assert Project.objects.count() == before
+
+
+@pytest.mark.parametrize("identifier", ["", "47066", "ZZ-QQ-1"])
+def test_a_reporting_organisation_without_a_valid_identifier_is_a_400(portfolio, users, identifier):
+    reporter = portfolio["donor_a"]
+    reporter.iati_identifier = identifier
+    reporter.save()
+    before = Project.objects.count()
+    response = client_for(users["officer_eg"]).post(
+        "/api/v1/projects/", new_project_body(portfolio), format="json"
+    )
+    assert response.status_code == 400
+    assert "reporting_organisation" in response.json()["error"]["fields"]
+    assert Project.objects.count() == before
+
+
+def test_sectors_and_iati_defaults_are_saved_and_shown(portfolio, users):
+    body = new_project_body(
+        portfolio,
+        text_language="ar",
+        default_aid_type="D02",
+        collaboration_type="2",
+        contact_email="ct@example.org",
+        sectors=[{"code": "15190", "percentage": "70"}, {"code": "15180", "percentage": "30"}],
+    )
+    response = client_for(users["officer_eg"]).post("/api/v1/projects/", body, format="json")
+    assert response.status_code == 201, response.json()
+    shown = response.json()
+    assert (shown["text_language"], shown["default_aid_type"], shown["collaboration_type"]) == (
+        "ar",
+        "D02",
+        "2",
+    )
+    assert [(s["code"], s["percentage"]) for s in shown["sectors"]] == [
+        ("15190", "70.00"),
+        ("15180", "30.00"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "sectors",
+    [
+        [{"code": "15190", "percentage": "70"}],
+        [{"code": "15190", "percentage": "50"}, {"code": "15190", "percentage": "50"}],
+    ],
+)
+def test_sectors_that_do_not_add_up_are_a_400(portfolio, users, sectors):
+    response = client_for(users["officer_eg"]).post(
+        "/api/v1/projects/", new_project_body(portfolio, sectors=sectors), format="json"
+    )
+    assert response.status_code == 400
+    assert "sectors" in response.json()["error"]["fields"]
+    assert not Project.objects.filter(code="CT.NEW1").exists()
+
+
+def test_a_reason_for_no_budget_next_to_a_budget_is_a_400(portfolio, users):
+    response = client_for(users["officer_eg"]).post(
+        "/api/v1/projects/", new_project_body(portfolio, budget_not_provided="1"), format="json"
+    )
+    assert response.status_code == 400
+    assert "budget_not_provided" in response.json()["error"]["fields"]

@@ -298,3 +298,61 @@ def test_project_page_queries_do_not_grow_with_documents(
         response = client.get(reverse("projects:detail", args=[project.pk]))
 
     assert response.content.decode().count("/documents/") >= 15
+
+
+# Public documents -------------------------------------------------------------
+
+
+def public_url(document: Document) -> str:
+    return reverse("projects:public_document", args=[document.project_id, document.pk])
+
+
+def test_a_public_document_opens_without_signing_in(portfolio):
+    document = with_file(portfolio["p_eg"])
+    document.is_public = True
+    document.save()
+
+    response = Client().get(public_url(document))
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
+
+
+def test_a_private_document_is_not_found_at_the_public_address(client, portfolio, users):
+    document = with_file(portfolio["p_eg"])
+
+    assert Client().get(public_url(document)).status_code == 404
+    client.force_login(users["admin"])
+    assert client.get(public_url(document)).status_code == 404
+
+
+def test_a_public_document_is_only_found_under_its_own_project(portfolio):
+    document = with_file(portfolio["p_eg"])
+    document.is_public = True
+    document.save()
+
+    url = reverse("projects:public_document", args=[portfolio["p_lb"].pk, document.pk])
+    assert Client().get(url).status_code == 404
+
+
+def test_the_upload_form_marks_a_document_public(client, portfolio, users):
+    client.force_login(users["officer_eg"])
+
+    response = client.post(
+        upload_url(portfolio["p_eg"]),
+        form_data(SimpleUploadedFile("brief.pdf", PDF), is_public="on"),
+    )
+
+    assert response.status_code == 302
+    document = Document.objects.get()
+    assert document.is_public
+    assert Client().get(public_url(document)).status_code == 200
+
+
+def test_documents_uploaded_without_the_box_stay_private(client, portfolio, users):
+    client.force_login(users["officer_eg"])
+    client.post(upload_url(portfolio["p_eg"]), form_data(SimpleUploadedFile("memo.pdf", PDF)))
+
+    document = Document.objects.get()
+    assert not document.is_public
+    assert Client().get(public_url(document)).status_code == 404

@@ -71,7 +71,9 @@ def test_empty_portfolio_is_an_error(tmp_path):
 @pytest.mark.django_db
 def test_document_links_use_the_given_base_url(tmp_path):
     project = f.ProjectFactory()
-    document = f.DocumentFactory(project=project, url="", file=ContentFile(b"x", name="sheet.xlsx"))
+    document = f.DocumentFactory(
+        project=project, url="", file=ContentFile(b"x", name="sheet.xlsx"), is_public=True
+    )
     output = tmp_path / "doc.xml"
 
     call_command(
@@ -85,5 +87,5 @@ def test_document_links_use_the_given_base_url(tmp_path):
 
     link = etree.parse(str(output)).find("iati-activity/document-link")  # noqa: S320
     assert link.get("url") == (
-        f"https://ct.example.org/projects/{project.pk}/documents/{document.pk}/"
+        f"https://ct.example.org/projects/{project.pk}/documents/{document.pk}/public/"
     )

@@ -190,7 +190,7 @@ def test_user_without_role_is_sent_to_login(client, users):
 def test_document_file_links_use_the_request_host(client):
     admin = f.UserFactory(role="administrator")
     project = f.ProjectFactory()
-    f.DocumentFactory(project=project, url="https://example.org/brief.docx")
+    f.DocumentFactory(project=project, url="https://example.org/brief.docx", is_public=True)
 
     response = logged_in(client, admin).get(reverse("projects:iati", args=[project.pk]))
 
@@ -198,3 +198,82 @@ def test_document_file_links_use_the_request_host(client):
     assert link.get("format") == (
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     )
+
+
+# Check IATI file ----------------------------------------------------------------
+
+CHECKERS = {"officer_eg", "officer_lb_project", "admin"}
+
+
+@pytest.mark.parametrize("name", SCOPED_USERS)
+@pytest.mark.parametrize("key", ["p_eg", "p_lb"])
+def test_project_iati_check_follows_the_access_policy(client, users, portfolio, name, key):
+    url = reverse("projects:iati_check", args=[portfolio[key].pk])
+
+    response = logged_in(client, users[name]).get(url)
+
+    if key not in EXPECTED_PROJECTS[name]:
+        assert response.status_code == 404
+    elif name in CHECKERS:
+        assert response.status_code == 200
+        assert response.context["activity_count"] == 1
+        assert response.context["findings"] == []
+        assert "No problems" in response.content.decode()
+    else:
+        assert response.status_code == 403
+
+
+@pytest.mark.parametrize("name", SCOPED_USERS)
+def test_portfolio_iati_check_is_for_officers_and_administrators(client, users, portfolio, name):
+    response = logged_in(client, users[name]).get(reverse("projects:portfolio_iati_check"))
+
+    if name in CHECKERS:
+        assert response.status_code == 200
+        assert response.context["activity_count"] == len(EXPECTED_PROJECTS[name])
+    else:
+        assert response.status_code == 403
+
+
+def test_iati_check_pages_need_a_login(client, portfolio):
+    for url in (
+        reverse("projects:iati_check", args=[portfolio["p_eg"].pk]),
+        reverse("projects:portfolio_iati_check"),
+    ):
+        assert client.get(url).status_code == 302
+
+
+def test_iati_check_lists_a_project_without_recipient_country(client, users, portfolio):
+    project = f.ProjectFactory(code="CT.NOWHERE")
+    users["admin"].projects.add(project)
+
+    response = logged_in(client, users["admin"]).get(
+        reverse("projects:iati_check", args=[project.pk])
+    )
+
+    findings = response.context["findings"]
+    assert [(x.activity, x.rule, x.severity) for x in findings] == [
+        (project.iati_identifier, "extra:iati-activity/atleast_one/1", "error")
+    ]
+    page = response.content.decode()
+    assert "1 error(s), 0 warning(s)." in page
+    assert "no recipient country" in page
+
+
+def test_portfolio_iati_check_costs_a_fixed_number_of_queries(
+    client, users, portfolio, django_assert_max_num_queries
+):
+    for _ in range(4):
+        project = f.ProjectFactory()
+        f.RecipientCountryFactory(project=project, country=portfolio["egypt"])
+        f.TransactionFactory(project=project)
+        f.DocumentFactory(project=project, is_public=True)
+        f.IndicatorPeriodFactory(
+            indicator=f.IndicatorFactory(result=f.ResultFactory(project=project))
+        )
+    logged_in(client, users["admin"])
+
+    with django_assert_max_num_queries(25):
+        response = client.get(reverse("projects:portfolio_iati_check"))
+
+    assert response.context["activity_count"] == 7
+    assert response.context["error_count"] == 0

@@ -418,3 +418,123 @@ def test_results_bad_period_saves_nothing(client, users, portfolio):
     assert response.status_code == 200
     assert "The period must end on or after its start." in response.content.decode()
     assert not Result.objects.exists()
+
+
+# What IATI refuses, on the pages -------------------------------------------------
+
+TOMORROW = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+SECTOR_ROWS = {
+    "sectors-TOTAL_FORMS": "2",
+    "sectors-INITIAL_FORMS": "0",
+    "sectors-MIN_NUM_FORMS": "0",
+    "sectors-MAX_NUM_FORMS": "20",
+    "sectors-0-code": "15190",
+    "sectors-0-percentage": "60",
+    "sectors-1-code": "15180",
+    "sectors-1-percentage": "40",
+}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"actual_start": TOMORROW}, "The actual start cannot be in the future"),
+        ({"budget": "", "budget_not_provided": "2"}, None),
+        ({"budget_not_provided": "1"}, "has no reason for not publishing one"),
+        ({**SECTOR_ROWS, "sectors-1-percentage": "10"}, "Sector percentages add up to 70"),
+    ],
+)
+def test_create_refuses_what_iati_refuses(client, users, portfolio, overrides, message):
+    login(client, users["admin"])
+    response = client.post(reverse("projects:create"), project_post_data(portfolio, **overrides))
+    if message is None:  # a valid variant, kept to show the refusals are specific
+        assert response.status_code == 302
+        assert Project.objects.get(code="CT.NEW1").budget_not_provided == "2"
+        return
+    assert response.status_code == 200
+    assert message in response.content.decode().replace("&#x27;", "'")
+    assert not Project.objects.filter(code="CT.NEW1").exists()
+
+
+def test_create_refuses_a_reporting_organisation_without_identifier(client, users, portfolio):
+    organisation = portfolio["p_eg"].reporting_organisation
+    organisation.iati_identifier = ""
+    organisation.save()
+    login(client, users["admin"])
+
+    response = client.post(reverse("projects:create"), project_post_data(portfolio))
+
+    assert response.status_code == 200
+    assert "valid IATI organisation identifier" in response.content.decode()
+    assert not Project.objects.filter(code="CT.NEW1").exists()
+
+
+def test_create_saves_sectors_language_and_iati_defaults(client, users, portfolio):
+    login(client, users["officer_eg"])
+    page = client.get(reverse("projects:create")).content.decode()
+    assert 'name="text_language"' in page and "sectors-TOTAL_FORMS" in page
+
+    data = project_post_data(portfolio, text_language="fr", default_tied_status="3", **SECTOR_ROWS)
+    response = client.post(reverse("projects:create"), data)
+
+    assert response.status_code == 302
+    project = Project.objects.get(code="CT.NEW1")
+    assert (project.text_language, project.default_tied_status) == ("fr", "3")
+    assert project.default_aid_type == "C01"  # left out of the form: the default
+    assert sorted(project.sectors.values_list("code", "percentage")) == [
+        ("15180", Decimal("40")),
+        ("15190", Decimal("60")),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"indicator-baseline_value": ""}, "A baseline with a year needs its value."),
+        (
+            {"indicator-baseline_year": "", "indicator-baseline_value": "3"},
+            "Give the year the baseline was measured.",
+        ),
+        (
+            {"indicator-measure": "5", "indicator-baseline_value": ""},
+            "A baseline with a year needs its value.",
+        ),
+    ],
+)
+def test_results_refuse_a_baseline_without_value_or_year(
+    client, users, portfolio, overrides, message
+):
+    login(client, users["me"])
+    data = results_post_data(**overrides)
+    response = client.post(reverse("projects:results", args=[portfolio["p_eg"].pk]), data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Result.objects.exists()
+
+
+def test_results_keep_a_qualitative_baseline_in_words(client, users, portfolio):
+    login(client, users["me"])
+    data = results_post_data(
+        **{
+            "indicator-measure": "5",
+            "indicator-baseline_value": "",
+            "indicator-baseline_comment": "No law in force",
+            "periods-0-target": "",
+            "periods-0-actual": "",
+            "periods-0-actual_comment": "Law adopted",
+        }
+    )
+    response = client.post(reverse("projects:results", args=[portfolio["p_eg"].pk]), data)
+    assert response.status_code == 302
+    indicator = Indicator.objects.get()
+    assert indicator.baseline_comment == "No law in force"
+    assert indicator.periods.get().actual_comment == "Law adopted"
+
+
+def test_detail_says_a_project_without_country_cannot_be_published(client, users, portfolio):
+    project = f.ProjectFactory()
+    users["admin"].projects.add(project)
+    login(client, users["admin"])
+    page = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert "IATI needs at least one recipient country" in page
+    assert reverse("projects:iati_check", args=[project.pk]) in page

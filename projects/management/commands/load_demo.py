@@ -221,7 +221,12 @@ def _load_indicator(user, project, order, result_title, title, unit, period) -> 
         user=user,
         result=result,
         instance=indicator,
-        data={"title": title, "unit": unit, "baseline_value": demo.D(0)},
+        data={
+            "title": title,
+            "unit": unit,
+            "baseline_year": project.planned_start.year,
+            "baseline_value": demo.D(0),
+        },
         periods=periods,
     )
     return True
