@@ -27,4 +27,5 @@ urlpatterns = [
     path("iati-check/", export_views.portfolio_iati_check, name="portfolio_iati_check"),
     path("exports/", export_views.exports, name="exports"),
     path("exports/<int:pk>/download/", export_views.export_download, name="export_download"),
+    path("exports/<int:pk>/run-again/", export_views.export_rerun, name="export_rerun"),
 ]
