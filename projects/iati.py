@@ -21,6 +21,7 @@ from lxml import etree
 
 from .iati_activity import TransactionRow, activity_element
 from .models import (
+    Budget,
     Disaggregation,
     Document,
     Funding,
@@ -106,6 +107,11 @@ def activities_queryset(projects: QuerySet) -> QuerySet:
                 "-percentage", "pk"
             ),
             to_attr="iati_countries",
+        ),
+        Prefetch(
+            "budgets",
+            queryset=Budget.objects.order_by("period_start", "kind", "pk"),
+            to_attr="iati_budgets",
         ),
         Prefetch(
             "sectors",

@@ -219,7 +219,7 @@ def activity_element(project: Project, *, base_url: str) -> etree._Element:
         {"code": project.default_aid_type, "vocabulary": AID_TYPE_VOCABULARY},
     )
     _sub(activity, "default-tied-status", {"code": project.default_tied_status})
-    if project.budget:
+    if project.iati_budgets or project.budget:
         _budgets(activity, project)
     for record in project.iati_transactions:
         _transaction(activity, record, lang)
@@ -306,14 +306,30 @@ def _activity_dates(activity: etree._Element, project: Project) -> None:
 
 
 def _budgets(activity: etree._Element, project: Project) -> None:
-    parts = annual_budgets(project.planned_start, project.planned_end, project.budget)
-    for start, end, value in parts:
-        budget = _sub(activity, "budget", {"type": BUDGET_ORIGINAL, "status": BUDGET_INDICATIVE})
+    """The project's budget rows; without any, its total split over calendar years."""
+    rows = [
+        (
+            str(b.kind),
+            str(b.status),
+            b.period_start,
+            b.period_end,
+            b.value,
+            b.currency,
+            b.value_date,
+        )
+        for b in project.iati_budgets
+    ]
+    if not rows:
+        parts = annual_budgets(project.planned_start, project.planned_end, project.budget)
+        rows = [
+            (BUDGET_ORIGINAL, BUDGET_INDICATIVE, start, end, value, project.currency, start)
+            for start, end, value in parts
+        ]
+    for kind, status, start, end, value, currency, value_date in rows:
+        budget = _sub(activity, "budget", {"type": kind, "status": status})
         _sub(budget, "period-start", {"iso-date": start.isoformat()})
         _sub(budget, "period-end", {"iso-date": end.isoformat()})
-        amount = _sub(
-            budget, "value", {"currency": project.currency, "value-date": start.isoformat()}
-        )
+        amount = _sub(budget, "value", {"currency": currency, "value-date": value_date.isoformat()})
         amount.text = _amount(value)
 
 

@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 import pycountry
@@ -603,6 +604,77 @@ class Transaction(models.Model):
                         "A transaction records what happened: its date cannot be in the future."
                     )
                 }
+            )
+
+
+class BudgetKind(models.IntegerChoices):
+    """IATI BudgetType codes."""
+
+    ORIGINAL = 1, _("Original")
+    REVISED = 2, _("Revised")
+
+
+class BudgetStatus(models.IntegerChoices):
+    """IATI BudgetStatus codes."""
+
+    INDICATIVE = 1, _("Indicative")
+    COMMITTED = 2, _("Committed")
+
+
+def one_year_after(day: datetime.date) -> datetime.date:
+    """The same day a year later (28 February for 29 February)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
+class Budget(models.Model):
+    """A budget of one period (at most a year), as IATI publishes them.
+
+    When a project has budget rows, its total budget is computed from them
+    (``projects.services.budget_total``), never typed a second time.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="budgets")
+    kind = models.PositiveSmallIntegerField(
+        _("type"), choices=BudgetKind.choices, default=BudgetKind.ORIGINAL
+    )
+    status = models.PositiveSmallIntegerField(
+        _("status"), choices=BudgetStatus.choices, default=BudgetStatus.INDICATIVE
+    )
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    value = models.DecimalField(_("value"), **MONEY, validators=[MinValueValidator(Decimal("0"))])
+    currency = currency_field()
+    value_date = models.DateField(_("value date"))
+    history = HistoricalRecords()
+
+    objects = ProjectChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["period_start", "kind", "pk"]
+        verbose_name = _("budget")
+        verbose_name_plural = _("budgets")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="budget_period_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(value__gte=0), name="budget_value_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.period_start}–{self.period_end} {self.value}"
+
+    def clean(self) -> None:
+        start, end = self.period_start, self.period_end
+        # IATI budget periods may not be longer than a year.
+        if start and end and end >= one_year_after(start):
+            raise ValidationError(
+                {"period_end": _("A budget period may not be longer than one year.")}
             )
 
 

@@ -98,6 +98,11 @@ def project_transactions(*, project: Project, limit: int = 20) -> list[Transacti
     return list(project.transactions.select_related("provider", "receiver")[:limit])
 
 
+def project_budgets(*, project: Project) -> list:
+    """The budget rows of a project by period; their sum is its total budget."""
+    return list(project.budgets.order_by("period_start", "kind", "pk"))
+
+
 def project_results(*, project: Project) -> list[Result]:
     """The results framework: results, their indicators and the periods of each."""
     indicators = Indicator.objects.prefetch_related(

@@ -17,6 +17,8 @@ from ctportal.jobs import job_finish, job_queue, job_rerun, job_run, job_store
 
 from .iati_rules import organisation_identifier_problem
 from .models import (
+    Budget,
+    BudgetKind,
     Document,
     Funding,
     Indicator,
@@ -198,6 +200,8 @@ def project_save(
         project.full_clean(validate_constraints=not errors)
     except ValidationError as exc:
         errors = {**exc.message_dict, **errors}
+    if not created:
+        errors.update(_budget_rows_errors(project))
     if errors:
         raise ValidationError(errors)
     if countries is not None:
@@ -247,6 +251,26 @@ def project_save(
         # The creator keeps sight of what they created, whatever its countries.
         user.projects.add(project)
     return project
+
+
+def _budget_rows_errors(project: Project) -> dict[str, str]:
+    """A project with budget rows keeps their sum as its total, in their currency."""
+    rows = list(project.budgets.all())
+    if not rows:
+        return {}
+    try:
+        total = budget_total(rows, project.currency)
+    except ValidationError:
+        return {"currency": _("The budget rows of this project are in another currency.")}
+    if project.budget != total:
+        return {
+            "budget": _(
+                "This project's total budget is the sum of its budget rows (%(total)s); "
+                "change the rows instead."
+            )
+            % {"total": total}
+        }
+    return {}
 
 
 def _require_edit(user, project: Project, *, results: bool = False) -> None:
@@ -379,3 +403,23 @@ def _build_portfolio_file(export: PortfolioExport) -> None:
     extension = "xml" if export.format == PortfolioExport.Format.IATI else export.format
     name = job_store(export, "file", f"portfolio-{export.pk}.{extension}", ContentFile(content))
     job_finish(export, file=name, project_count=count, error="")
+
+
+def budget_total(budgets: Iterable[Budget], currency: str) -> Decimal | None:
+    """A project's total budget from its budget rows, None when it has none.
+
+    A revised budget replaces the original one of the same period. Every row
+    must be in the project's currency: amounts in two currencies have no total.
+    """
+    chosen: dict[tuple, Budget] = {}
+    for budget in budgets:
+        key = (budget.period_start, budget.period_end)
+        if key not in chosen or budget.kind == BudgetKind.REVISED:
+            chosen[key] = budget
+    if not chosen:
+        return None
+    if any(budget.currency != currency for budget in chosen.values()):
+        raise ValidationError(
+            {"budgets": _("Every budget must be in the project's currency (%s).") % currency}
+        )
+    return sum((budget.value for budget in chosen.values()), Decimal("0"))

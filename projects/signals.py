@@ -2,8 +2,9 @@
 
 The IATI ``last-updated-datetime`` of an activity is the project's
 ``updated_at``; its rows (transactions, documents, results, indicators,
-periods, disaggregations, fundings, participants, countries, sectors) are
-written by services and by the admin alike, so the touch lives here, once.
+periods, disaggregations, fundings, participants, countries, sectors,
+budgets) are written by services and by the admin alike, so the touch lives
+here, once.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from .models import (
+    Budget,
     Disaggregation,
     Document,
     Funding,
@@ -32,6 +34,7 @@ PROJECT_LOOKUP = {
     RecipientCountry: "recipient_countries",
     ProjectSector: "sectors",
     Transaction: "transactions",
+    Budget: "budgets",
     Document: "documents",
     Result: "results",
 }

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import document_views, export_views, views
+from .iati_import import views as import_views
 
 app_name = "projects"
 
@@ -16,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/iati-check/", export_views.project_iati_check, name="iati_check"),
     path("<int:pk>/documents/new/", document_views.document_upload, name="document_upload"),
     path("<int:pk>/documents/<int:doc_pk>/", document_views.document_download, name="document"),
+    path("import/iati/", import_views.import_iati, name="import_iati"),
     path(
         "<int:pk>/documents/<int:doc_pk>/public/",
         document_views.public_document_download,

@@ -69,6 +69,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "project": project,
             "transactions": selectors.project_transactions(project=project),
+            "budgets": selectors.project_budgets(project=project),
             "results": selectors.project_results(project=project),
             # Donors see figures, not who in the office changed what.
             "history": (

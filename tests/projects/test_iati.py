@@ -328,7 +328,7 @@ def test_many_projects_cost_a_fixed_number_of_queries(django_assert_max_num_quer
             indicator=f.IndicatorFactory(result=f.ResultFactory(project=project))
         )
 
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         content, count = iati.render_activities(pm.Project.objects.all())
 
     assert count == 5

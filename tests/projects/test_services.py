@@ -238,3 +238,52 @@ def test_end_before_start_is_reported_once_in_words(portfolio, users):
             user=users["officer_eg"], data=_data(planned_end=datetime.date(2020, 1, 1))
         )
     assert set(raised.value.message_dict) == {"planned_end"}
+
+
+def _budget_row(project, value, kind=1, currency="USD"):
+    from projects.models import Budget
+
+    return Budget.objects.create(
+        project=project,
+        kind=kind,
+        period_start=datetime.date(2023, 1, 1),
+        period_end=datetime.date(2023, 12, 31),
+        value=Decimal(value),
+        currency=currency,
+        value_date=datetime.date(2023, 1, 1),
+    )
+
+
+def test_budget_total_takes_revised_budgets_over_original():
+    from projects.models import Budget
+
+    dates = {
+        "period_start": datetime.date(2023, 1, 1),
+        "period_end": datetime.date(2023, 12, 31),
+        "currency": "USD",
+    }
+    original = Budget(kind=1, value=Decimal("10"), **dates)
+    revised = Budget(kind=2, value=Decimal("12"), **dates)
+    assert services.budget_total([original, revised], "USD") == Decimal("12")
+    assert services.budget_total([original], "USD") == Decimal("10")
+    assert services.budget_total([], "USD") is None
+    with pytest.raises(ValidationError):
+        services.budget_total([original], "EUR")
+
+
+def test_total_budget_is_not_typed_over_budget_rows(portfolio, users):
+    project = portfolio["p_eg"]
+    project.budget, project.currency = Decimal("500"), "USD"
+    project.save()
+    _budget_row(project, "500")
+    with pytest.raises(ValidationError) as error:
+        services.project_save(user=users["admin"], project=project, data={"budget": Decimal("900")})
+    assert "sum of its budget rows" in str(error.value.message_dict["budget"])
+    with pytest.raises(ValidationError) as error:
+        services.project_save(user=users["admin"], project=project, data={"currency": "EUR"})
+    assert "currency" in error.value.message_dict
+    project.refresh_from_db()
+    assert (project.budget, project.currency) == (Decimal("500"), "USD")
+    services.project_save(user=users["admin"], project=project, data={"title": "Renamed"})
+    project.refresh_from_db()
+    assert project.title == "Renamed"

@@ -160,6 +160,32 @@ def test_detail_shows_the_project(client, users, portfolio):
     assert reverse("projects:iati", args=[project.pk]) in html
 
 
+def test_detail_lists_budget_rows(client, users, portfolio):
+    import datetime
+    from decimal import Decimal
+
+    from projects.models import Budget
+
+    project = portfolio["p_eg"]
+    login(client, users["officer_eg"])
+    html = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert 'id="budgets"' not in html
+    Budget.objects.create(
+        project=project,
+        kind=2,
+        status=2,
+        period_start=datetime.date(2023, 1, 1),
+        period_end=datetime.date(2023, 12, 31),
+        value=Decimal("12345"),
+        currency="USD",
+        value_date=datetime.date(2023, 1, 1),
+    )
+    html = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert 'id="budgets"' in html
+    assert "Revised" in html and "Committed" in html
+    assert "12,345" in html or "12 345" in html or "12345" in html
+
+
 def test_detail_hides_edit_and_history_from_donors(client, users, portfolio):
     project = portfolio["p_eg"]
     login(client, users["donor_a"])
