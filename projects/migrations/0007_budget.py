@@ -12,8 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0004_portfolio_export_job'),
-        ('projects', '0005_document_categories_iati_meaning'),
+        ('projects', '0006_document_categories_iati_meaning'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
