@@ -124,7 +124,14 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Identities of cases closed longer ago than this are erased (the anonymised case stays).
+IDENTITY_RETENTION_YEARS = env.int("IDENTITY_RETENTION_YEARS", default=5)
 CELERY_BEAT_SCHEDULE = {
+    # Every night: identities whose retention period is over are erased.
+    "identity-retention-nightly": {
+        "task": "assistance.tasks.erase_expired_identities",
+        "schedule": crontab(minute=15, hour=1),
+    },
     "portfolio-iati-export-nightly": {
         "task": "projects.tasks.scheduled_portfolio_export",
         "schedule": 60 * 60 * 24,
