@@ -14,7 +14,7 @@ urlpatterns = [
     path("cases/<int:pk>/identity/", views.case_identity, name="identity"),
     path("cases/<int:pk>/identity/edit/", views.identity_edit, name="identity_edit"),
     path(
-        "cases/<int:pk>/identity/erase/",
+        "cases/<int:pk>/erase-identity/",
         retention_views.identity_erase_page,
         name="identity_erase",
     ),
