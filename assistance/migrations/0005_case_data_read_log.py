@@ -34,7 +34,7 @@ def drop_trigger(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assistance', '0003_ctdcexport'),
+        ('assistance', '0004_ctdc_export_job'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -34,7 +34,7 @@ def drop_trigger(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assistance', '0004_case_data_read_log'),
+        ('assistance', '0005_case_data_read_log'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
