@@ -12,9 +12,11 @@ from projects.admin import ScopedAdmin
 
 from .models import (
     Case,
+    CaseDataRead,
     CTDCExport,
     CTDCRelease,
     IdentityAccess,
+    IdentityErasure,
     Referral,
     Service,
     Shelter,
@@ -82,6 +84,70 @@ class IdentityAccessAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ("user", "case")
     date_hierarchy = "accessed_at"
     readonly_fields = ("accessed_at", "user", "case", "action", "ip_address", "user_agent")
+
+    def has_module_permission(self, request):
+        return access.role_of(request.user) == access.Role.ADMINISTRATOR
+
+    def has_view_permission(self, request, obj=None):
+        return access.role_of(request.user) == access.Role.ADMINISTRATOR
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+
+@admin.register(CaseDataRead)
+class CaseDataReadAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """API reads of case data: who, when, which endpoint and query, which records, from where."""
+
+    list_display = ("accessed_at", "user", "endpoint", "status_code", "ip_address")
+    list_filter = ("endpoint", "status_code")
+    search_fields = ("user__username", "path")
+    list_select_related = ("user",)
+    date_hierarchy = "accessed_at"
+    readonly_fields = (
+        "accessed_at",
+        "user",
+        "endpoint",
+        "path",
+        "query",
+        "status_code",
+        "object_ids",
+        "case_ids",
+        "ip_address",
+        "user_agent",
+    )
+
+    def has_module_permission(self, request):
+        return access.role_of(request.user) == access.Role.ADMINISTRATOR
+
+    def has_view_permission(self, request, obj=None):
+        return access.role_of(request.user) == access.Role.ADMINISTRATOR
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+
+@admin.register(IdentityErasure)
+class IdentityErasureAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Erasures of identifying data, on request (from the case page) or by the retention task."""
+
+    list_display = ("erased_at", "case", "kind", "erased_by", "identity_erased", "notes_erased")
+    list_filter = ("kind",)
+    search_fields = ("case__reference",)
+    list_select_related = ("case", "erased_by")
+    date_hierarchy = "erased_at"
+    readonly_fields = (
+        "erased_at",
+        "case",
+        "kind",
+        "erased_by",
+        "reason",
+        "identity_erased",
+        "notes_erased",
+        "attachments_erased",
+        "referral_reasons_erased",
+        "ip_address",
+    )
 
     def has_module_permission(self, request):
         return access.role_of(request.user) == access.Role.ADMINISTRATOR

@@ -309,5 +309,6 @@ class CaseNote(models.Model):
 
 
 # Services, referrals and shelters live in their own module; Django finds them here.
+from .audit.models import CaseDataRead, ErasureKind, IdentityErasure  # noqa: E402, F401
 from .care_models import Referral, Service, Shelter, ShelterStay  # noqa: E402, F401
 from .export_models import CTDCExport, CTDCRecord, CTDCRelease  # noqa: E402, F401

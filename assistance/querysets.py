@@ -124,7 +124,7 @@ class ShelterQuerySet(models.QuerySet):
 
 
 class AppendOnlyQuerySet(models.QuerySet):
-    """The identity access log: rows are added, never changed or removed."""
+    """Access logs (identity reads, API reads of case data): rows are added, never changed."""
 
     def visible_to(self, user):
         if access.role_of(user) == access.Role.ADMINISTRATOR:
@@ -132,10 +132,10 @@ class AppendOnlyQuerySet(models.QuerySet):
         return self.none()
 
     def update(self, **kwargs):
-        raise PermissionDenied("The identity access log cannot be changed.")
+        raise PermissionDenied("An access log cannot be changed.")
 
     def delete(self):
-        raise PermissionDenied("The identity access log cannot be changed.")
+        raise PermissionDenied("An access log cannot be changed.")
 
     def bulk_update(self, objs, fields, batch_size=None):
-        raise PermissionDenied("The identity access log cannot be changed.")
+        raise PermissionDenied("An access log cannot be changed.")

@@ -23,3 +23,12 @@ def publish_ctdc_release(user_id: int | None = None) -> dict:
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     release = ctdc_release_publish(user=user)
     return {"id": release.pk, "records": release.published_count}
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
+def erase_expired_identities() -> dict:
+    """Erase the identities whose retention period is over; safe to run again."""
+    from .retention.services import identities_erase_expired
+
+    erased = identities_erase_expired()
+    return {"erased": len(erased)}

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import care_views, views
+from .retention import views as retention_views
 
 app_name = "assistance"
 
@@ -12,6 +13,11 @@ urlpatterns = [
     path("cases/<int:pk>/close/", views.case_close, name="case_close"),
     path("cases/<int:pk>/identity/", views.case_identity, name="identity"),
     path("cases/<int:pk>/identity/edit/", views.identity_edit, name="identity_edit"),
+    path(
+        "cases/<int:pk>/erase-identity/",
+        retention_views.identity_erase_page,
+        name="identity_erase",
+    ),
     path("cases/<int:pk>/services/new/", care_views.service_add, name="service_add"),
     path("cases/<int:pk>/referrals/new/", care_views.referral_send, name="referral_send"),
     path(

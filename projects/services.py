@@ -135,6 +135,52 @@ def validate_sectors(sectors: list[Mapping[str, Any]]) -> None:
         )
 
 
+def validate_country_scope(
+    *, user, countries: list[Mapping[str, Any]] | None, project: Project | None
+) -> None:
+    """Programme officers create and move projects only within their own countries.
+
+    Administrators place projects anywhere. An officer's new project names at
+    least one recipient country, every one of them theirs. On a change, a
+    country the project did not have before must be theirs; countries already
+    there (a shared regional project) may stay or go, as long as one of the
+    officer's countries remains, unless the project is assigned to them.
+    """
+    if access.role_of(user) == access.Role.ADMINISTRATOR:
+        return
+    creating = project is None or project._state.adding
+    if countries is None:
+        if creating:
+            raise ValidationError(
+                {"countries": _("Name at least one recipient country among your countries.")}
+            )
+        return
+    own = set(user.countries.values_list("pk", flat=True))
+    before = (
+        set() if creating else set(project.recipient_countries.values_list("country_id", flat=True))
+    )
+    after = {row["country"].pk for row in countries}
+    foreign = sorted(
+        str(row["country"])
+        for row in countries
+        if row["country"].pk not in before and row["country"].pk not in own
+    )
+    if foreign:
+        raise ValidationError(
+            {
+                "countries": _(
+                    "You may only place projects in your own countries; not in %(countries)s."
+                )
+                % {"countries": ", ".join(foreign)}
+            }
+        )
+    assigned = not creating and user.projects.filter(pk=project.pk).exists()
+    if not (after & own) and not assigned:
+        raise ValidationError(
+            {"countries": _("Name at least one recipient country among your countries.")}
+        )
+
+
 def _validate_unique(rows: list[Mapping[str, Any]], key: str, field: str, label: str) -> None:
     seen = set()
     for row in rows:
@@ -208,6 +254,7 @@ def project_save(
         validate_recipient_countries(countries)
     if sectors is not None:
         validate_sectors(sectors)
+    validate_country_scope(user=user, countries=countries, project=None if created else project)
     if fundings is not None:
         _validate_unique(fundings, "donor", "fundings", "donor")
     if participants is not None:
@@ -247,9 +294,6 @@ def project_save(
             rows=participants,
             prefix="participants",
         )
-    if created and not access.scope_projects(Project.objects.filter(pk=project.pk), user).exists():
-        # The creator keeps sight of what they created, whatever its countries.
-        user.projects.add(project)
     return project
 
 

@@ -202,6 +202,28 @@ class CheckedSheet:
         ]
 
 
+def _header_width(header: list) -> int:
+    """Columns the header names: spreadsheets pad it with empty cells on the right."""
+    width = len(header)
+    while width and not text_of(header[width - 1]):
+        width -= 1
+    return width
+
+
+def _cells_beyond(cells: tuple, header: list, width: int) -> int:
+    """The row's cell count when it has more cells than the header, else 0.
+
+    A CSV row counts every delimited cell; an XLSX row, which the reader pads to
+    the sheet's widest row, counts up to its last filled cell.
+    """
+    filled = len(cells)
+    while filled > width and not text_of(cells[filled - 1]):
+        filled -= 1
+    if len(cells) > len(header):
+        return len(cells)
+    return filled if filled > width else 0
+
+
 def check_sheet(
     handle: IO[bytes],
     fmt: str,
@@ -218,8 +240,25 @@ def check_sheet(
         if not sheet.header:
             raise file_error(_("The file is empty."))
         positions = column_positions(sheet.header)
+        width = _header_width(sheet.header)
         for number, cells in sheet.rows:
             values = {name: cells[i] if i < len(cells) else None for name, i in positions.items()}
+            beyond = _cells_beyond(cells, sheet.header, width)
+            if beyond:
+                # Cells past the header would be dropped without a word; say so instead.
+                result.add_errors(
+                    [
+                        error(
+                            number,
+                            "",
+                            _(
+                                "The row has %(cells)s cells but the header has %(columns)s "
+                                "columns. Remove the extra cells or give them a column."
+                            )
+                            % {"cells": beyond, "columns": width},
+                        )
+                    ]
+                )
             if not any(text_of(value) for value in values.values()):
                 continue
             if len(result.rows) >= MAX_ROWS:

@@ -20,12 +20,13 @@ from .. import care_services, selectors
 from ..models import CaseNote, Referral, Service, ShelterStay
 from . import serializers as s
 from .filters import NoteFilter, ReferralFilter, ServiceFilter, ShelterFilter, StayFilter
+from .read_log import LogsCaseReads
 from .views import ROWS_POLICY, WRITE_POLICY, WorksOnCases, hide_body_from_error_reports
 
 PERMISSIONS = [*viewsets.ReadOnlyModelViewSet.permission_classes, WorksOnCases]
 
 
-class CareViewSet(ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
+class CareViewSet(LogsCaseReads, ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
     """Rows of a case's care, added one by one through a service."""
 
     writer_roles = {access.Role.CASE_WORKER}

@@ -41,6 +41,7 @@ from ..models import Case, Identity
 from ..services import IDENTITY_FIELDS
 from . import serializers as s
 from .filters import CaseFigureFilter, CaseFilter
+from .read_log import LogsCaseReads
 
 ROWS_POLICY = (
     "Rows reach administrators and the case workers of the case's country office whose "
@@ -147,8 +148,11 @@ def check_identity_precondition(request, case: Case) -> None:
         parameters=[IF_MATCH],
     ),
 )
-class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CaseViewSet(
+    LogsCaseReads, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = s.CaseSerializer
+    case_key = None
     filterset_class = CaseFilter
     permission_classes = [*viewsets.GenericViewSet.permission_classes, WorksOnCases]
     ordering_fields = ["identification_date", "reference", "status", "created_at", "updated_at"]
@@ -319,7 +323,7 @@ def coarse_filters_only(params) -> None:
         raise serializers.ValidationError(errors)
 
 
-class CaseFiguresView(GenericAPIView):
+class CaseFiguresView(LogsCaseReads, GenericAPIView):
     """Counts of the cases a user may count, for dashboards; never rows."""
 
     filterset_class = CaseFigureFilter

@@ -169,9 +169,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # could not be sent stays in the outbox (ctportal.jobs) for the sweeper.
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_TASK_PUBLISH_RETRY = False
+# Identities of cases closed longer ago than this are erased (the anonymised case stays).
+IDENTITY_RETENTION_YEARS = env.int("IDENTITY_RETENTION_YEARS", default=5)
 CELERY_BEAT_SCHEDULE = {
     # Jobs recorded while the broker was unreachable, or whose message was lost.
     "send-waiting-jobs": {"task": "ctportal.tasks.send_waiting_jobs", "schedule": JOB_SWEEP},
+    # Every night: identities whose retention period is over are erased.
+    "identity-retention-nightly": {
+        "task": "assistance.tasks.erase_expired_identities",
+        "schedule": crontab(minute=15, hour=1),
+    },
     "portfolio-iati-export-nightly": {
         "task": "projects.tasks.scheduled_portfolio_export",
         "schedule": 60 * 60 * 24,

@@ -90,6 +90,22 @@ def test_password_change(client, officer):
     assert signed_in(client)
 
 
+@pytest.mark.parametrize(
+    ("new", "words"),
+    [("Ab1!xyz", "too short"), ("password123", "too common"), ("73519864208", "entirely numeric")],
+)
+def test_password_change_refuses_short_common_and_numeric_passwords(client, officer, new, words):
+    login(client, "officer")
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert response.status_code == 200
+    assert words in response.content.decode()
+    officer.refresh_from_db()
+    assert officer.check_password(PASSWORD)
+
+
 def test_password_change_rejects_a_wrong_old_password(client, officer):
     login(client, "officer")
     new = "a new long passphrase 2024"

@@ -58,15 +58,14 @@ def new_project_body(portfolio, **changes) -> dict:
 
 
 def test_officer_creates_a_project_with_its_parts(portfolio, users):
-    response = client_for(users["officer_eg"]).post(
-        "/api/v1/projects/", new_project_body(portfolio), format="json"
-    )
+    body = new_project_body(portfolio, countries=[{"country": "EG", "percentage": "100"}])
+    response = client_for(users["officer_eg"]).post("/api/v1/projects/", body, format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
     assert response["ETag"] == '"1"'
     assert response["Location"].endswith(f"/api/v1/projects/{body['id']}/")
     assert body["version"] == 1
-    assert [c["country"] for c in body["countries"]] == ["EG", "LB"]
+    assert [c["country"] for c in body["countries"]] == ["EG"]
     assert sorted(row["share"] for row in body["fundings"]) == ["40.0", "60.0"]
     assert {area["code"] for area in body["thematic_areas"]} == {"protection", "prosecution"}
     assert [p["role_label"] for p in body["participating_organisations"]] == ["Funding"] * 2
@@ -328,14 +327,44 @@ def test_unsupported_media_type_is_415(portfolio, users):
     assert response.json()["error"]["status"] == 415
 
 
-def test_created_project_outside_the_creators_countries_is_still_returned(portfolio, users):
-    body = new_project_body(
-        portfolio, countries=[{"country": "LB", "percentage": 100}], code="CT.LB2"
+@pytest.mark.parametrize(
+    ("who", "countries", "code"),
+    [
+        ("officer_eg", [{"country": "LB", "percentage": 100}], 400),
+        (
+            "officer_eg",
+            [{"country": "EG", "percentage": 50}, {"country": "LB", "percentage": 50}],
+            400,
+        ),
+        ("officer_eg", [], 400),
+        ("officer_lb_project", [{"country": "LB", "percentage": 100}], 400),
+        ("officer_eg", [{"country": "EG", "percentage": 100}], 201),
+        ("admin", [{"country": "LB", "percentage": 100}], 201),
+    ],
+)
+def test_officers_create_projects_only_in_their_countries(portfolio, users, who, countries, code):
+    before = row_counts()
+    body = new_project_body(portfolio, countries=countries, code="CT.LB2")
+    response = client_for(users[who]).post("/api/v1/projects/", body, format="json")
+    assert response.status_code == code, response.json()
+    if code == 400:
+        assert "countries" in response.json()["error"]["fields"]
+        assert row_counts() == before
+    else:
+        assert client_for(users[who]).get(response["Location"]).status_code == 200
+
+
+def test_officer_cannot_move_a_project_out_of_their_countries(portfolio, users):
+    project = portfolio["p_eg"]
+    response = client_for(users["officer_eg"]).patch(
+        f"/api/v1/projects/{project.pk}/",
+        {"countries": [{"country": "LB", "percentage": 100}]},
+        format="json",
+        HTTP_IF_MATCH=f'"{project.version}"',
     )
-    response = client_for(users["officer_eg"]).post("/api/v1/projects/", body, format="json")
-    assert response.status_code == 201
-    assert response.json()["code"] == "CT.LB2"
-    assert response.json()["planned_start"] == datetime.date(2024, 1, 1).isoformat()
+    assert response.status_code == 400
+    assert "Lebanon" in response.json()["error"]["fields"]["countries"][0]
+    assert list(project.recipient_countries.values_list("country__code", flat=True)) == ["EG"]
 
 
 def test_session_writes_need_the_csrf_token(portfolio, users):

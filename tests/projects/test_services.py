@@ -31,14 +31,11 @@ def test_officer_creates_project_with_parts(portfolio, users):
         data=_data(),
         thematic_areas=ThematicArea.objects.filter(code__in=["protection", "prevention"]),
         fundings=[{"donor": portfolio["donor_a"], "amount": Decimal("1360000"), "currency": "EUR"}],
-        countries=[
-            {"country": portfolio["egypt"], "percentage": Decimal("60")},
-            {"country": portfolio["lebanon"], "percentage": Decimal("40")},
-        ],
+        countries=[{"country": portfolio["egypt"], "percentage": Decimal("100")}],
     )
     assert project.pk and project.version == 1
     assert project.fundings.get().share == Decimal("80.0")
-    assert project.recipient_countries.count() == 2
+    assert project.recipient_countries.count() == 1
     assert set(project.thematic_areas.values_list("code", flat=True)) == {
         "protection",
         "prevention",
@@ -89,6 +86,7 @@ def test_negative_funding_rolls_back_the_project(portfolio, users):
             user=users["officer_eg"],
             data=_data(),
             fundings=[{"donor": portfolio["donor_a"], "amount": Decimal("-5"), "currency": "EUR"}],
+            countries=[{"country": portfolio["egypt"], "percentage": Decimal("100")}],
         )
     assert "fundings[0].amount" in raised.value.message_dict
     assert (Project.objects.count(), Funding.objects.count()) == before
@@ -97,7 +95,12 @@ def test_negative_funding_rolls_back_the_project(portfolio, users):
 def test_duplicate_donor_is_refused(portfolio, users):
     row = {"donor": portfolio["donor_a"], "amount": Decimal("5"), "currency": "EUR"}
     with pytest.raises(ValidationError) as raised:
-        services.project_save(user=users["officer_eg"], data=_data(), fundings=[row, row])
+        services.project_save(
+            user=users["officer_eg"],
+            data=_data(),
+            fundings=[row, row],
+            countries=[{"country": portfolio["egypt"], "percentage": Decimal("100")}],
+        )
     assert "fundings" in raised.value.message_dict
 
 
@@ -213,14 +216,135 @@ def test_transaction_in_other_currency_is_not_counted_as_spend(portfolio, users)
     assert annotated.spent == Decimal("100")
 
 
-def test_creator_keeps_sight_of_a_project_outside_their_countries(portfolio, users):
+def _countries(portfolio, *shares):
+    return [{"country": portfolio[name], "percentage": Decimal(pct)} for name, pct in shares]
+
+
+@pytest.mark.parametrize(
+    "shares",
+    [
+        [("lebanon", "100")],
+        [("egypt", "60"), ("lebanon", "40")],
+    ],
+)
+def test_officer_cannot_create_a_project_outside_their_countries(portfolio, users, shares):
+    before = Project.objects.count()
+    with pytest.raises(ValidationError) as raised:
+        services.project_save(
+            user=users["officer_eg"], data=_data(), countries=_countries(portfolio, *shares)
+        )
+    assert "Lebanon" in raised.value.message_dict["countries"][0]
+    assert Project.objects.count() == before
+
+
+@pytest.mark.parametrize("countries", [None, []])
+def test_officer_names_one_of_their_countries_on_create(portfolio, users, countries):
+    with pytest.raises(ValidationError) as raised:
+        services.project_save(user=users["officer_eg"], data=_data(), countries=countries)
+    assert "among your countries" in raised.value.message_dict["countries"][0]
+
+
+def test_officer_without_countries_cannot_create_projects(portfolio, users):
+    with pytest.raises(ValidationError) as raised:
+        services.project_save(
+            user=users["officer_lb_project"],
+            data=_data(),
+            countries=_countries(portfolio, ("lebanon", "100")),
+        )
+    assert "countries" in raised.value.message_dict
+
+
+def test_officer_project_in_their_country_stays_in_sight_without_assignment(portfolio, users):
     officer = users["officer_eg"]
     project = services.project_save(
-        user=officer,
-        data=_data(),
-        countries=[{"country": portfolio["lebanon"], "percentage": Decimal("100")}],
+        user=officer, data=_data(), countries=_countries(portfolio, ("egypt", "100"))
     )
     assert Project.objects.visible_to(officer).filter(pk=project.pk).exists()
+    assert not officer.projects.filter(pk=project.pk).exists()
+
+
+def test_administrator_creates_projects_anywhere(portfolio, users):
+    project = services.project_save(
+        user=users["admin"], data=_data(), countries=_countries(portfolio, ("lebanon", "100"))
+    )
+    assert project.recipient_countries.get().country == portfolio["lebanon"]
+    untold = services.project_save(
+        user=users["admin"], data=_data(code="CT.NOC", iati_identifier="XM-DAC-47066-CT.NOC")
+    )
+    assert not untold.recipient_countries.exists()
+
+
+def test_officer_cannot_move_a_project_to_a_country_not_theirs(portfolio, users):
+    project = portfolio["p_eg"]
+    with pytest.raises(ValidationError) as raised:
+        services.project_save(
+            user=users["officer_eg"],
+            project=project,
+            expected_version=project.version,
+            data={},
+            countries=_countries(portfolio, ("lebanon", "100")),
+        )
+    assert "Lebanon" in raised.value.message_dict["countries"][0]
+    assert list(project.recipient_countries.values_list("country__code", flat=True)) == ["EG"]
+
+
+def test_officer_cannot_move_a_regional_project_out_of_their_countries(portfolio, users):
+    project = portfolio["p_both"]
+    with pytest.raises(ValidationError) as raised:
+        services.project_save(
+            user=users["officer_eg"],
+            project=project,
+            expected_version=project.version,
+            data={},
+            countries=_countries(portfolio, ("lebanon", "100")),
+        )
+    assert "among your countries" in raised.value.message_dict["countries"][0]
+    assert project.recipient_countries.count() == 2
+
+
+def test_officer_keeps_a_regional_projects_other_countries_when_editing(portfolio, users):
+    project = portfolio["p_both"]
+    saved = services.project_save(
+        user=users["officer_eg"],
+        project=project,
+        expected_version=project.version,
+        data={"title": "Regional project, phase two"},
+        countries=_countries(portfolio, ("egypt", "50"), ("lebanon", "50")),
+    )
+    assert saved.recipient_countries.get(country=portfolio["lebanon"]).percentage == 50
+
+
+def test_assigned_officer_edits_their_project_countries_within_their_own(portfolio, users):
+    officer = users["officer_lb_project"]
+    project = portfolio["p_lb"]
+    saved = services.project_save(
+        user=officer,
+        project=project,
+        expected_version=project.version,
+        data={},
+        countries=_countries(portfolio, ("lebanon", "100")),
+    )
+    assert saved.recipient_countries.get().country == portfolio["lebanon"]
+    with pytest.raises(ValidationError):
+        services.project_save(
+            user=officer,
+            project=project,
+            expected_version=saved.version,
+            data={},
+            countries=_countries(portfolio, ("lebanon", "50"), ("egypt", "50")),
+        )
+
+
+def test_administrator_moves_projects_anywhere(portfolio, users):
+    project = portfolio["p_eg"]
+    saved = services.project_save(
+        user=users["admin"],
+        project=project,
+        expected_version=project.version,
+        data={},
+        countries=_countries(portfolio, ("lebanon", "100")),
+    )
+    assert saved.recipient_countries.get().country == portfolio["lebanon"]
 
 
 def test_every_bad_field_is_reported_at_once(portfolio, users):

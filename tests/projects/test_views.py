@@ -282,6 +282,30 @@ def test_create_project(client, users, portfolio):
 
 
 @pytest.mark.parametrize(
+    ("name", "country", "saved"),
+    [
+        ("officer_eg", "egypt", True),
+        ("officer_eg", "lebanon", False),
+        ("officer_lb_project", "lebanon", False),
+        ("admin", "lebanon", True),
+    ],
+)
+def test_create_page_places_projects_in_the_officers_countries(
+    client, users, portfolio, name, country, saved
+):
+    login(client, users[name])
+    data = project_post_data(portfolio, **{"countries-0-country": str(portfolio[country].pk)})
+    response = client.post(reverse("projects:create"), data)
+    assert Project.objects.filter(code="CT.NEW1").exists() is saved
+    if saved:
+        assert response.status_code == 302
+    else:
+        assert response.status_code == 200
+        errors = response.context["formsets"]["countries"].non_form_errors()
+        assert "your own countries" in str(errors) or "among your countries" in str(errors)
+
+
+@pytest.mark.parametrize(
     ("overrides", "message"),
     [
         ({"planned_end": "2023-01-01"}, "The planned end must be on or after the planned start."),

@@ -282,3 +282,34 @@ def test_bulk_add_checks_rows_like_attendances_add(users, session):
         attendances_bulk_add(user=users["officer_eg"], session=session, rows=twice)
     assert set(raised.value.message_dict) == {"rows[1]"}
     assert not Attendance.objects.exists()
+
+
+@pytest.mark.parametrize("maker", [csv_upload, xlsx_upload])
+def test_a_row_longer_than_the_header_is_an_error_with_its_row_number(users, session, maker):
+    rows = [list(row) for row in GOOD]
+    rows[1] = [*rows[1], "stray note"]
+    errors = rejected(users, session, maker(rows))
+    assert problems(errors) == {(3, "")}
+    assert f"{len(HEADER) + 1} cells" in errors[0]["message"]
+    assert f"{len(HEADER)} columns" in errors[0]["message"]
+
+
+@pytest.mark.parametrize("maker", [csv_upload, xlsx_upload])
+def test_extra_cells_on_an_otherwise_empty_row_are_reported(users, session, maker):
+    rows = [list(GOOD[0]), [""] * len(HEADER) + ["", "left here"]]
+    errors = rejected(users, session, maker(rows))
+    assert problems(errors) == {(3, "")}
+
+
+def test_an_empty_trailing_cell_in_a_csv_row_counts_as_a_cell(users, session):
+    rows = [list(GOOD[0]), [*GOOD[1], ""]]
+    errors = rejected(users, session, csv_upload(rows))
+    assert problems(errors) == {(3, "")}
+
+
+def test_an_xlsx_header_padded_by_a_wider_row_elsewhere_is_still_checked(users, session):
+    # openpyxl pads every row to the widest one; padding alone is not an extra cell.
+    rows = [list(GOOD[0]), list(GOOD[2]), [*GOOD[1], None, None, "x"]]
+    errors = rejected(users, session, xlsx_upload(rows))
+    assert problems(errors) == {(4, "")}
+    assert f"{len(HEADER) + 3} cells" in errors[0]["message"]

@@ -1,0 +1,1 @@
+"""Logs of who read victim-assistance data through the API, and of identity erasures."""
