@@ -213,9 +213,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["ctportal.api.HasRole"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
-        "rest_framework.filters.SearchFilter",
+        "ctportal.api_filters.PortalFilterBackend",
+        "ctportal.api_filters.PortalOrderingFilter",
+        "ctportal.api_filters.PortalSearchFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "ctportal.api.PortalPagination",
     "PAGE_SIZE": 50,
