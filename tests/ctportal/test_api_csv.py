@@ -238,3 +238,31 @@ def test_metric_csv_with_hxl_hashtags(portfolio, analyst_client):
         "EG",
         "LB",
     }
+
+
+# Cost --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "ordering", "top_rows"),
+    [
+        ("/api/v1/projects/", "-budget", 2),
+        ("/api/v1/transactions/", "-date", 2),
+        ("/api/v1/trainings/sessions/", "title", 1),  # no HXL row offered
+    ],
+)
+def test_a_searched_ordered_csv_costs_a_bounded_number_of_queries(
+    portfolio, users, django_assert_max_num_queries, path, ordering, top_rows
+):
+    for _ in range(30):
+        project = f.ProjectFactory(title="Shelter support")
+        f.FundingFactory(project=project, donor=portfolio["donor_a"])
+        f.RecipientCountryFactory(project=project, country=portfolio["egypt"])
+        f.TransactionFactory(project=project, description="Shelter rent")
+        f.TrainingSessionFactory(project=project, title="Shelter staff training")
+    client = APIClient()
+    client.force_login(users["admin"])
+    params = {"format": "csv", "hxl": "1", "search": "shelter", "ordering": ordering}
+    with django_assert_max_num_queries(12):
+        response = client.get(path, {**params, "page_size": 1000})
+    assert len(read_csv(response)) == top_rows + 30
