@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.middleware import is_verified
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import AuthenticatorDevice
 from ctportal import access
 from projects.models import ExportStatus
 
@@ -49,7 +49,7 @@ def _acting_user(export: CTDCExport):
     user.otp_device = None
     if export.second_factor:
         user.otp_device = (
-            TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+            AuthenticatorDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
         )
     user.is_verified = functools.partial(is_verified, user)
     return user

@@ -35,7 +35,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -63,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ctportal.middleware.NoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -142,7 +142,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Case workers confirm every sign-in with a time-based one-time password.
+# Case workers, administrators and admin staff confirm every sign-in with a
+# time-based one-time password (accounts.second_factor).
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="ctportal")
 
 # Victims' identity details are encrypted with these Fernet keys: the first
@@ -174,11 +175,17 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# Failed logins: five tries per user and address, then a 30-minute lock.
+# Failed sign-ins: five per account, from one address or from many, lock it.
+# The lock starts at 15 minutes and doubles with each further lock of the day,
+# up to 4 hours (accounts.lockout); administrators get a mail and can lift it.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = 0.5
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = "accounts.lockout.cool_off"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_RESET_ON_SUCCESS = True
+# Failures while locked neither extend the lock nor count again.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Each failure expires after its own account's lock time, not the caller's.
+AXES_USE_ATTEMPT_EXPIRATION = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Reverse proxies in front of the portal that append the client to X-Forwarded-For
 # (0: clients connect directly). Sign-in locks and the identity access log use it.
@@ -208,7 +215,7 @@ UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.PersonalTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["ctportal.api.HasRole"],
@@ -289,6 +296,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Mail (lock notices to administrators): the console unless EMAIL_URL is set,
+# e.g. smtp+tls://user:password@smtp.example.org:587
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ctportal <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 EXPORTS_DIR = "exports"
 # Absolute address of the portal, for links in files built outside a request (IATI exports).
