@@ -39,6 +39,23 @@ class PortalPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 1000
 
+    def get_page_size(self, request):
+        self._check_whole_number(request, self.page_size_query_param)
+        return super().get_page_size(request)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self._check_whole_number(request, self.page_query_param)
+        return super().paginate_queryset(queryset, request, view)
+
+    @staticmethod
+    def _check_whole_number(request, name: str) -> None:
+        """A page or page size that is no positive whole number is a 400, not a default."""
+        raw = request.query_params.get(name)
+        if raw is None or (name == "page" and raw.strip() == "last"):
+            return
+        if not re.fullmatch(r"[1-9]\d*", raw.strip()):
+            raise exceptions.ValidationError({name: [_("Enter a whole number from 1.")]})
+
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
         response["X-Total-Count"] = str(self.page.paginator.count)
@@ -190,7 +207,11 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         fields = flatten_errors(detail)
-        message = str(_("Some values are not valid; nothing was saved."))
+        request = context.get("request")
+        if request is not None and request.method in permissions.SAFE_METHODS:
+            message = str(_("Some parameters are not valid; see error.fields."))
+        else:
+            message = str(_("Some values are not valid; nothing was saved."))
         code = "invalid"
     else:
         message = str(exc.detail) if hasattr(exc, "detail") else str(exc)

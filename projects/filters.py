@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from .models import (
     Country,
@@ -12,20 +13,34 @@ from .models import (
     OrganisationKind,
     Project,
     ProjectStatus,
+    Region,
     ThematicArea,
     Transaction,
     TransactionKind,
 )
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^[A-Z]{2}$",
+        "description": "ISO 3166-1 alpha-2 code of one of the portal's countries "
+        "(`/api/v1/countries/`).",
+    }
+)
+class CountryCodeFilter(django_filters.ModelChoiceFilter):
+    """A country of the portal by its ISO code; documented as a code, not as all ISO codes."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", Country.objects.all())
+        kwargs.setdefault("to_field_name", "code")
+        super().__init__(*args, **kwargs)
+
+
 class ProjectFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
-    country = django_filters.ModelChoiceFilter(
-        label=_("Country"),
-        queryset=Country.objects.all(),
-        to_field_name="code",
-        field_name="recipient_countries__country",
-        distinct=True,
+    country = CountryCodeFilter(
+        label=_("Country"), field_name="recipient_countries__country", distinct=True
     )
     donor = django_filters.ModelChoiceFilter(
         label=_("Donor"),
@@ -70,7 +85,7 @@ class ProjectFilter(django_filters.FilterSet):
 
 
 class CountryFilter(django_filters.FilterSet):
-    region = django_filters.CharFilter()
+    region = django_filters.ChoiceFilter(choices=Region.choices)
 
     class Meta:
         model = Country

@@ -12,7 +12,8 @@ from django.conf import settings
 from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from projects.models import Country, Organisation, Project
+from projects.filters import CountryCodeFilter
+from projects.models import Organisation, Project
 
 from .models import (
     ActivityKind,
@@ -58,13 +59,7 @@ class LinkedFilter(django_filters.FilterSet):
     project = django_filters.ModelChoiceFilter(
         label=_("Project"), queryset=_projects, field_name="projects", method="by_project"
     )
-    country = django_filters.ModelChoiceFilter(
-        label=_("Country"),
-        queryset=Country.objects.all(),
-        to_field_name="code",
-        field_name="countries",
-        method="by_country",
-    )
+    country = CountryCodeFilter(label=_("Country"), field_name="countries", method="by_country")
 
     by_project = _through_filter("projects")
     by_country = _through_filter("countries")
@@ -84,7 +79,11 @@ class ResearchOutputFilter(LinkedFilter):
         method="by_partner",
     )
     year = django_filters.NumberFilter(
-        label=_("Year published"), field_name="publication_date", lookup_expr="year"
+        label=_("Year published"),
+        field_name="publication_date",
+        lookup_expr="year",
+        min_value=1900,
+        max_value=2100,
     )
 
     by_partner = _through_filter("partners")
@@ -108,12 +107,7 @@ class LegislativeSupportFilter(django_filters.FilterSet):
     project = django_filters.ModelChoiceFilter(
         label=_("Project"), queryset=_projects, field_name="projects", method="by_project"
     )
-    country = django_filters.ModelChoiceFilter(
-        label=_("Country"),
-        queryset=Country.objects.all(),
-        to_field_name="code",
-        field_name="country",
-    )
+    country = CountryCodeFilter(label=_("Country"), field_name="country")
     instrument = django_filters.ChoiceFilter(label=_("Instrument"), choices=Instrument.choices)
     stage = django_filters.ChoiceFilter(
         label=_("Current stage"), choices=Stage.choices, method="by_stage"

@@ -5,7 +5,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from projects.models import Country, Project
+from projects.filters import CountryCodeFilter
+from projects.models import Project
 
 from .models import Audience, SessionKind, SessionStatus, TrainingSession
 
@@ -19,12 +20,7 @@ def _projects(request):
 class TrainingSessionFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     project = django_filters.ModelChoiceFilter(label=_("Project"), queryset=_projects)
-    country = django_filters.ModelChoiceFilter(
-        label=_("Host country"),
-        queryset=Country.objects.all(),
-        to_field_name="code",
-        field_name="host_country",
-    )
+    country = CountryCodeFilter(label=_("Host country"), field_name="host_country")
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=SessionKind.choices)
     audience = django_filters.ModelChoiceFilter(
         label=_("Audience"),

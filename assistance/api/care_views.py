@@ -58,6 +58,7 @@ class ServiceViewSet(CareViewSet):
     input_serializer_class = s.ServiceInputSerializer
     filterset_class = ServiceFilter
     ordering_fields = ["start_date", "end_date", "kind", "cost", "created_at"]
+    search_fields = ["case__reference", "provider__name"]
 
     def get_queryset(self):
         return Service.objects.visible_to(self.request.user).select_related("case", "provider")
@@ -84,6 +85,7 @@ class ReferralViewSet(CareViewSet):
     input_serializer_class = s.ReferralInputSerializer
     filterset_class = ReferralFilter
     ordering_fields = ["sent_on", "responded_on", "status"]
+    search_fields = ["case__reference", "from_organisation__name", "to_organisation__name"]
 
     def get_queryset(self):
         return Referral.objects.visible_to(self.request.user).select_related(
@@ -131,6 +133,7 @@ class StayViewSet(CareViewSet):
     input_serializer_class = s.AdmitSerializer
     filterset_class = StayFilter
     ordering_fields = ["admitted_on", "discharged_on"]
+    search_fields = ["case__reference", "shelter__name"]
 
     def get_queryset(self):
         return ShelterStay.objects.visible_to(self.request.user).select_related("case", "shelter")
@@ -230,6 +233,7 @@ class ShelterViewSet(ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [*viewsets.ReadOnlyModelViewSet.permission_classes, WorksOnShelters]
     writer_roles = {access.Role.ADMINISTRATOR, access.Role.CASE_WORKER}
     ordering_fields = ["name", "capacity", "occupancy"]
+    search_fields = ["name"]
 
     def get_queryset(self):
         return selectors.shelter_occupancy(user=self.request.user)

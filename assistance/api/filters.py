@@ -3,6 +3,8 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from projects.filters import CountryCodeFilter
+
 from ..filters import CaseFilter as PageCaseFilter
 from ..models import CaseNote, Referral, Service, Shelter, ShelterStay
 from ..vocabulary import ReferralStatus, ServiceKind, Sex
@@ -13,6 +15,8 @@ class CaseFilter(PageCaseFilter):
 
     project = django_filters.CharFilter(field_name="project__code", label=_("Project (code)"))
     sex = django_filters.ChoiceFilter(choices=Sex.choices, label=_("Sex"))
+    # Any country of the portal: whether an office has cases is not for a 400 to tell.
+    country_office = CountryCodeFilter(label=_("Country office"))
 
     class Meta(PageCaseFilter.Meta):
         fields = [*PageCaseFilter.Meta.fields, "project", "sex"]

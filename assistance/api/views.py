@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -34,6 +33,7 @@ from ctportal.api import (
     expected_version,
     version_etag,
 )
+from ctportal.api_filters import PortalFilterBackend
 from projects.api.views import ERROR_RESPONSES
 
 from .. import selectors, services
@@ -156,6 +156,7 @@ class CaseViewSet(
     filterset_class = CaseFilter
     permission_classes = [*viewsets.GenericViewSet.permission_classes, WorksOnCases]
     ordering_fields = ["identification_date", "reference", "status", "created_at", "updated_at"]
+    search_fields = ["reference"]
 
     def get_queryset(self):
         user = self.request.user
@@ -327,7 +328,7 @@ class CaseFiguresView(LogsCaseReads, GenericAPIView):
     """Counts of the cases a user may count, for dashboards; never rows."""
 
     filterset_class = CaseFigureFilter
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [PortalFilterBackend]
     pagination_class = None
     csv_columns = {
         name: name

@@ -274,9 +274,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["ctportal.api.HasRole"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
-        "rest_framework.filters.SearchFilter",
+        "ctportal.api_filters.PortalFilterBackend",
+        "ctportal.api_filters.PortalOrderingFilter",
+        "ctportal.api_filters.PortalSearchFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "ctportal.api.PortalPagination",
     "PAGE_SIZE": 50,
@@ -285,7 +285,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
         "ctportal.api.CSVRenderer",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "ctportal.api_schema.PortalAutoSchema",
     "EXCEPTION_HANDLER": "ctportal.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",

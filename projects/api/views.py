@@ -85,6 +85,7 @@ class CountryViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.CountrySerializer
     filterset_class = CountryFilter
     ordering_fields = ["code", "name_en", "name_ar", "name_fr", "region"]
+    search_fields = ["code", "name_en", "name_ar", "name_fr"]
     lookup_field = "code"
     lookup_value_regex = "[A-Za-z]{2}"
 
@@ -104,6 +105,7 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.OrganisationSerializer
     filterset_class = OrganisationFilter
     ordering_fields = ["name", "acronym", "kind"]
+    search_fields = ["name", "acronym", "iati_identifier"]
 
     def get_queryset(self):
         return Organisation.objects.visible_to(self.request.user).select_related("country")
@@ -242,6 +244,7 @@ class ProjectViewSet(
         "spent",
         "updated_at",
     ]
+    search_fields = ["code", "title", "iati_identifier", "description"]
 
     def get_queryset(self):
         return _with_parts(Project.objects.visible_to(self.request.user))
@@ -373,6 +376,7 @@ class TransactionViewSet(ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
         "description": "#description",
     }
     ordering_fields = ["date", "value", "kind", "currency", "project__code"]
+    search_fields = ["project__code", "description", "provider__name", "receiver__name"]
 
     def get_queryset(self):
         return Transaction.objects.visible_to(self.request.user).select_related(
@@ -398,6 +402,7 @@ class ResultViewSet(ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
     input_serializer_class = s.ResultInputSerializer
     filterset_fields = {"project__code": ["exact"], "kind": ["exact"]}
     ordering_fields = ["order", "title", "kind"]
+    search_fields = ["title", "description", "project__code"]
 
     def get_queryset(self):
         return Result.objects.visible_to(self.request.user).select_related("project")
@@ -447,6 +452,7 @@ class IndicatorViewSet(ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
         "period_actuals": "periods.actual",
     }
     ordering_fields = ["order", "title", "measure"]
+    search_fields = ["title", "unit", "result__title", "result__project__code"]
 
     def get_queryset(self):
         periods = IndicatorPeriod.objects.prefetch_related(
@@ -476,6 +482,7 @@ class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.DocumentSerializer
     filterset_class = DocumentFilter
     ordering_fields = ["document_date", "title", "category", "language"]
+    search_fields = ["title", "project__code"]
 
     def get_queryset(self):
         return Document.objects.visible_to(self.request.user).select_related("project")

@@ -172,6 +172,7 @@ class ResearchOutputViewSet(RecordViewSet):
     service_name = "output_save"
     record_keyword = "output"
     ordering_fields = ["publication_date", "title", "kind", "status", "updated_at"]
+    search_fields = ["title", "abstract", "authors"]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def scoped(self, queryset):
@@ -207,6 +208,7 @@ class LegislativeSupportViewSet(RecordViewSet):
     service_name = "support_save"
     record_keyword = "support"
     ordering_fields = ["title", "stage_date", "updated_at"]
+    search_fields = ["title", "reference", "description"]
 
     def scoped(self, queryset):
         user = self.request.user
@@ -252,6 +254,7 @@ class AwarenessActivityViewSet(RecordViewSet):
     service_name = "activity_save"
     record_keyword = "activity"
     ordering_fields = ["start_date", "title", "people_reached", "updated_at"]
+    search_fields = ["title", "description", "materials"]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def scoped(self, queryset):

@@ -122,7 +122,7 @@ def test_care_lists_as_csv(clients, care):
         care["service_lb"].case.reference,
         care["service_eg"].case.reference,
     }
-    assert rows[0]["provider.name"] == "Caritas"
+    assert rows[0]["provider_name"] == "Caritas"
     assert_no_identity(response)
 
 

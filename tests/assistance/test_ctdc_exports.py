@@ -6,6 +6,7 @@ from unittest import mock
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
+from django.utils import translation
 from openpyxl import load_workbook
 
 from accounts.models import AuthenticatorDevice
@@ -131,6 +132,15 @@ def test_xlsx_keeps_numbers_and_leaves_withheld_cells_empty(users, shared, portf
     # Two men among 45 women: sex is withheld rather than two records cut.
     assert record["gender"] is None
     assert export.generalisation["sex"] == 1
+
+
+@pytest.mark.parametrize("language", ["ar", "fr"])
+def test_file_has_the_same_columns_and_codes_in_every_language(users, shared, committed, language):
+    english = committed(ctdc_export_request, user=users["admin"], fmt="csv")
+    with translation.override(language):
+        other = committed(ctdc_export_request, user=users["admin"], fmt="csv")
+    assert list(csv_rows(other)[0]) == list(ctdc.COLUMNS)
+    assert csv_rows(other) == csv_rows(english)
 
 
 def test_nothing_is_built_before_commit(users, shared, django_capture_on_commit_callbacks):

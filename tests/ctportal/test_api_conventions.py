@@ -258,6 +258,17 @@ def test_schema_lists_the_projects_endpoints(users):
     assert "412" in paths["/api/v1/projects/{id}/"]["patch"]["responses"]
 
 
+def test_schema_documents_the_paging_headers_of_lists_only(users):
+    client = APIClient()
+    client.force_login(users["analyst"])
+    paths = client.get("/api/schema/", {"format": "json"}).json()["paths"]
+    for path in ("/api/v1/projects/", "/api/v1/assistance/ctdc/records/"):
+        headers = paths[path]["get"]["responses"]["200"]["headers"]
+        assert set(headers) == {"Link", "X-Total-Count"}
+    assert "headers" not in paths["/api/v1/projects/{id}/"]["get"]["responses"]["200"]
+    assert "headers" not in paths["/api/v1/trainings/aggregate/"]["get"]["responses"]["200"]
+
+
 def test_schema_needs_a_role(users):
     assert APIClient().get("/api/schema/").status_code == 401
     client = APIClient()

@@ -205,6 +205,19 @@ def test_csv_has_the_figures_in_long_format_as_the_viewer_sees_them(client, user
     assert staff == {"female": "3", "male": "20"}
 
 
+@pytest.mark.parametrize("language", ["ar", "fr"])
+def test_csv_headers_and_codes_do_not_follow_the_language(client, users, donor_dashboard, language):
+    widget = donor_dashboard.widgets.get()
+    url = f"/dashboards/donor-a/widgets/{widget.pk}.csv"
+    signed_in(client, users["me"])
+    english = read_csv(client.get(url, HTTP_ACCEPT_LANGUAGE="en"))
+    other = read_csv(client.get(url, HTTP_ACCEPT_LANGUAGE=language))
+    assert [list(row) for row in other] == [list(row) for row in english]
+    keep = ("metric", "sex", "value", "suppressed", "display")
+    assert [[row[k] for k in keep] for row in other] == [[row[k] for k in keep] for row in english]
+    assert {row["sex_label"] for row in other} != {row["sex_label"] for row in english}
+
+
 def test_csv_of_a_dashboard_out_of_reach_is_not_found(client, users, donor_dashboard):
     widget = donor_dashboard.widgets.get()
     assert (

@@ -197,11 +197,12 @@ def test_filtering_ordering_and_page_size(portfolio, users):
     assert page["next"]
 
 
-def test_unknown_ordering_field_is_ignored(portfolio, users):
+def test_ordering_by_a_field_not_offered_is_refused(portfolio, users):
     response = client_for(users["admin"]).get(
         "/api/v1/projects/?ordering=reporting_organisation__users__password"
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert "password" not in str(response.json()["error"]["fields"]["ordering"])
 
 
 def test_page_size_is_capped_at_1000(portfolio, users):

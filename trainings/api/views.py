@@ -8,7 +8,6 @@ with an input serializer and hand the values to ``trainings.services``.
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -24,6 +23,7 @@ from rest_framework.response import Response
 from ctportal import access
 from ctportal.api import expected_version, version_etag
 from ctportal.api_csv import HXL_PARAMETER
+from ctportal.api_filters import PortalFilterBackend
 from dashboards.hxl import dimension_hashtag, label_hashtag
 from projects.api.views import ERROR_RESPONSES, ChildCreateMixin
 from projects.models import Organisation
@@ -145,6 +145,7 @@ class TrainingSessionViewSet(
         "participant_total",
         "updated_at",
     ]
+    search_fields = ["title", "topics", "city", "venue", "project__code"]
 
     def get_queryset(self):
         return _with_parts(TrainingSession.objects.visible_to(self.request.user))
@@ -305,7 +306,7 @@ class AggregateView(GenericAPIView):
     """Totals of held sessions per value of one dimension, with the session filters."""
 
     filterset_class = TrainingSessionFilter
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [PortalFilterBackend]
     pagination_class = None
     csv_columns = {
         name: name
