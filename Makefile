@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 MANAGE := $(PY) manage.py
 PYTEST_ARGS ?=
 
-.PHONY: run test bench faults lint check messages install demo worker clean
+.PHONY: run test bench faults loadtest lint check messages install demo worker clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ bench: $(STAMP)
 # load (its own Redis, worker and gunicorn on 127.0.0.1; PostgreSQL database FAULTS_DB).
 faults: $(STAMP)
 	$(PY) scripts/faults.py
+
+# Mixed roles under stepped load against the production settings (its own Redis, worker
+# and gunicorn on 127.0.0.1; PostgreSQL database LOADTEST_DB). LOADTEST_ARGS=--small: quick run.
+loadtest: $(STAMP)
+	$(PY) scripts/loadtest.py $(LOADTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -148,7 +148,8 @@ def _project_changes(project: Project, limit: int) -> list[Change]:
         project.history.select_related("history_user").order_by("-history_id")[: limit + 1]
     )
     changes = []
-    for newer, older in zip(records, [*records[1:], None], strict=True):
+    # Projects loaded in bulk (imports, benchmarks) may have no history yet.
+    for newer, older in zip(records, [*records[1:], None][: len(records)], strict=True):
         entry = Change(newer.history_date, newer.history_user, newer.history_type, str(project))
         if older is not None and newer.history_type == "~":
             delta = newer.diff_against(older, included_fields=HISTORY_DIFF_FIELDS)

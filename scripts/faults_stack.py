@@ -45,7 +45,7 @@ def free_port(preferred: int = 0) -> int:
 REDIS_PORT = free_port(int(os.environ.get("FAULTS_REDIS_PORT", "6391")))
 WEB_PORT = free_port(18791)
 BASE = f"http://127.0.0.1:{WEB_PORT}"
-WORK = Path(tempfile.mkdtemp(prefix="ctportal-faults-"))
+WORK = Path(os.environ.get("FAULTS_WORK") or tempfile.mkdtemp(prefix="ctportal-faults-"))
 MEDIA = WORK / "media"
 
 ENV = {

@@ -149,3 +149,10 @@ def test_project_history_lists_project_and_child_changes(users, portfolio):
     subjects = [entry["subject"] for entry in history]
     assert any(s.startswith("Funding: ") and "Donor B" in s for s in subjects)
     assert {entry["action"] for entry in history} >= {"created", "changed", "deleted"}
+
+
+def test_project_history_of_a_project_loaded_without_history(portfolio):
+    project = portfolio["p_eg"]
+    project.history.all().delete()
+    history = selectors.project_history(project=project)
+    assert all(entry["subject"] != str(project) for entry in history)
