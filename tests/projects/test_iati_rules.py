@@ -287,7 +287,9 @@ def test_sector_codes_of_another_vocabulary_are_not_dac_codes():
     own = b'vocabulary="99" code="OWN"'
     content = VALID.replace(b'vocabulary="1" code="15190"', own)
     assert [f.rule for f in iati_rules.check_activities(content)] == ["iati-activity/if_then/4"]
-    named = content.replace(own + b"/>", own + b"><narrative>Own</narrative></sector>")
+    named = content.replace(
+        own + b' percentage="100"/>', own + b' percentage="100"><narrative>Own</narrative></sector>'
+    )
     assert named != content
     assert [f.rule for f in iati_rules.check_activities(named)] == []
 
