@@ -56,6 +56,21 @@ class VisibleSlugField(VisibleRelatedMixin, serializers.SlugRelatedField):
     pass
 
 
+class CountryCodeField(serializers.SlugRelatedField):
+    """Countries as their ISO 3166-1 alpha-2 codes.
+
+    ``Country.code`` is a django-countries field whose value is an object, not
+    a string; JSON and CSV need the plain code.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(slug_field="code", **kwargs)
+
+    def to_representation(self, obj) -> str:
+        return str(obj.code)
+
+
 # Reads ----------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from ctportal.uploads import UploadedDocumentSerializerField
 from projects.api.serializers import (
+    CountryCodeField,
     OrganisationRefSerializer,
     VisiblePrimaryKeyField,
     VisibleSlugField,
@@ -71,7 +72,7 @@ class ResearchOutputSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     authors = serializers.SerializerMethodField()
     partners = OrganisationRefSerializer(many=True, read_only=True)
-    countries = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    countries = CountryCodeField(many=True)
     projects = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     translation_of = serializers.SerializerMethodField()
     translations = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
@@ -154,7 +155,7 @@ class AwarenessActivitySerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     audience_label = serializers.CharField(source="get_audience_display", read_only=True)
     channel_label = serializers.CharField(source="get_channel_display", read_only=True)
-    countries = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    countries = CountryCodeField(many=True)
     projects = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     materials = serializers.SerializerMethodField()
     indicators = serializers.PrimaryKeyRelatedField(many=True, read_only=True)

@@ -197,3 +197,20 @@ def test_the_schema_documents_the_research_endpoints(client, users):
     assert "/api/v1/research/outputs/" in schema
     assert "/api/v1/research/legislation/{id}/stages/" in schema
     assert ResearchOutput.objects.count() == 0
+
+
+@pytest.mark.parametrize("key", ["outputs", "activities"])
+def test_countries_are_listed_as_codes(users, portfolio, key):
+    make = {"outputs": f.ResearchOutputFactory, "activities": f.AwarenessActivityFactory}[key]
+    record = make(projects=[portfolio["p_both"]])
+    record.countries.set([portfolio["egypt"], portfolio["lebanon"]])
+    client = client_for(users["analyst"])
+    listed = client.get(ENDPOINTS[key])
+    assert listed.status_code == 200
+    assert listed.json()["results"][0]["countries"] == ["EG", "LB"]
+    detail = client.get(f"{ENDPOINTS[key]}{record.pk}/")
+    assert detail.status_code == 200
+    assert detail.json()["countries"] == ["EG", "LB"]
+    as_csv = client.get(f"{ENDPOINTS[key]}{record.pk}/", HTTP_ACCEPT="text/csv")
+    assert as_csv.status_code == 200
+    assert "EG; LB" in as_csv.content.decode()
