@@ -21,6 +21,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from ctportal import access
 from ctportal.api import TokenRateThrottle, expected_version, version_etag
@@ -374,6 +375,8 @@ class ObtainTokenView(ObtainAuthToken):
     """Exchange a username and password for an API token; throttled per address."""
 
     throttle_classes = [TokenRateThrottle]
+    # DRF's own list has its plain JSON parser; this one refuses over-deep nesting with a 400.
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 
     @extend_schema(summary="Exchange a username and password for an API token")
     def post(self, request, *args, **kwargs):

@@ -266,3 +266,21 @@ def test_swagger_ui_sends_anonymous_visitors_to_sign_in():
     response = APIClient().get("/api/docs/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+# Bodies the parser refuses ------------------------------------------------------
+
+
+@pytest.mark.parametrize("depth", [1000, 100_000])
+@pytest.mark.parametrize(
+    "url", ["/api/v1/projects/", "/api/v1/research/outputs/", "/api/v1/auth/token/"]
+)
+def test_json_nested_too_deep_is_400_in_the_error_format(users, url, depth):
+    client = APIClient()
+    client.force_authenticate(users["admin"])
+    body = "[" * depth + "]" * depth
+    response = client.post(url, body, content_type="application/json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "parse_error"
+    assert "nested too deeply" in error["message"]
