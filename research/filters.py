@@ -6,6 +6,8 @@ so a record never comes twice and the lists keep their ordering.
 
 from __future__ import annotations
 
+import datetime
+
 import django_filters
 from django import forms
 from django.conf import settings
@@ -84,7 +86,11 @@ class ResearchOutputFilter(LinkedFilter):
         method="by_partner",
     )
     year = django_filters.NumberFilter(
-        label=_("Year published"), field_name="publication_date", lookup_expr="year"
+        label=_("Year published"),
+        field_name="publication_date",
+        lookup_expr="year",
+        min_value=datetime.MINYEAR,
+        max_value=datetime.MAXYEAR,
     )
 
     by_partner = _through_filter("partners")

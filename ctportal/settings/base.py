@@ -256,6 +256,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # The schema is for people with a role, like every other page.
     "SERVE_PERMISSIONS": ["ctportal.api.HasRole"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ctportal.api_schema.document_errors",
+    ],
     # Several models have a "kind"; name each choice set after its model.
     "ENUM_NAME_OVERRIDES": {
         "OrganisationKindEnum": "projects.models.OrganisationKind",

@@ -85,7 +85,9 @@ class CountrySerializer(serializers.ModelSerializer):
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
-    country = serializers.CharField(source="country.code", default=None, read_only=True)
+    country = serializers.CharField(
+        source="country.code", default=None, allow_null=True, read_only=True
+    )
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     iati_type = serializers.CharField(read_only=True)
 
@@ -120,7 +122,11 @@ class ThematicAreaSerializer(serializers.ModelSerializer):
 class FundingSerializer(serializers.ModelSerializer):
     donor = OrganisationRefSerializer(read_only=True)
     share = serializers.DecimalField(
-        max_digits=5, decimal_places=1, read_only=True, help_text="Percent of the project budget."
+        max_digits=5,
+        decimal_places=1,
+        read_only=True,
+        allow_null=True,
+        help_text="Percent of the project budget (null without a budget).",
     )
 
     class Meta:
@@ -197,8 +203,8 @@ class ProjectSerializer(serializers.ModelSerializer):
 class TransactionSerializer(serializers.ModelSerializer):
     project = serializers.CharField(source="project.code", read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    provider = OrganisationRefSerializer(read_only=True)
-    receiver = OrganisationRefSerializer(read_only=True)
+    provider = OrganisationRefSerializer(read_only=True, allow_null=True)
+    receiver = OrganisationRefSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Transaction
@@ -218,7 +224,7 @@ class TransactionSerializer(serializers.ModelSerializer):
 
 class DisaggregationSerializer(serializers.Serializer):
     sex = serializers.CharField()
-    country = serializers.CharField(source="country.code", default=None)
+    country = serializers.CharField(source="country.code", default=None, allow_null=True)
     target = serializers.DecimalField(**MONEY, allow_null=True)
     actual = serializers.DecimalField(**MONEY, allow_null=True)
 

@@ -119,7 +119,9 @@ class StageSerializer(serializers.ModelSerializer):
 
 
 class LegislativeSupportSerializer(serializers.ModelSerializer):
-    country = serializers.CharField(source="country.code", default=None, read_only=True)
+    country = serializers.CharField(
+        source="country.code", default=None, allow_null=True, read_only=True
+    )
     instrument_label = serializers.CharField(source="get_instrument_display", read_only=True)
     current_stage = serializers.CharField(read_only=True, allow_null=True)
     stage_date = serializers.DateField(read_only=True, allow_null=True)

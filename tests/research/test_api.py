@@ -214,3 +214,10 @@ def test_countries_are_listed_as_codes(users, portfolio, key):
     as_csv = client.get(f"{ENDPOINTS[key]}{record.pk}/", HTTP_ACCEPT="text/csv")
     assert as_csv.status_code == 200
     assert "EG; LB" in as_csv.content.decode()
+
+
+@pytest.mark.parametrize("year", ["10000", "0", "-5", "3000000000"])
+def test_a_year_out_of_range_is_400(users, research, year):
+    response = client_for(users["analyst"]).get(ENDPOINTS["outputs"], {"year": year})
+    assert response.status_code == 400
+    assert "year" in response.json()["error"]["fields"]
