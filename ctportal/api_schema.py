@@ -1,5 +1,7 @@
 """The API schema documents every error answer, in the one error format.
 
+It also unlists, from the required fields, those some callers never receive.
+
 A drf-spectacular postprocessing hook: each operation gets 400, 401, 403, 404
 and 429 (and 413 when it takes a body; 409, 412 and 428 when it takes
 If-Match), each with the body ``ctportal.api.exception_handler`` sends.
@@ -50,6 +52,9 @@ WITH_LOCKING = {
     "428": "No If-Match header and no `version` given.",
 }
 METHODS = ("get", "put", "post", "delete", "patch", "head")
+# Read-only fields left out of some answers (drf-spectacular lists every read-only
+# field as required): a participant's name is only there for those who may see names.
+MAY_BE_LEFT_OUT = {"Participant": {"name"}}
 
 
 CSV = {"schema": {"type": "string", "description": "Comma-separated values, UTF-8 with BOM."}}
@@ -76,7 +81,12 @@ def _csv_is_text(responses: dict) -> bool:
 
 def document_errors(result: dict, generator, request, public) -> dict:
     """Add the error answers to every operation of the generated schema."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components["Error"] = ERROR_SCHEMA
+    for component, names in MAY_BE_LEFT_OUT.items():
+        if component in components:
+            required = components[component].get("required", [])
+            components[component]["required"] = [n for n in required if n not in names]
     for path_item in result.get("paths", {}).values():
         for method in METHODS:
             operation = path_item.get(method)

@@ -70,3 +70,66 @@ def test_every_operation_answers_as_documented(full_portfolio, api_headers, in_p
             failures.append(f"{operation.method.upper()} {operation.path}: {str(exc)[:1500]}")
     assert operations > 50
     assert not failures, "\n\n".join(failures)
+
+
+# What the schema says, checked field by field -------------------------------------
+
+
+@pytest.fixture
+def openapi(users):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_login(users["analyst"])
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def field(openapi: dict, component: str, name: str) -> dict:
+    return openapi["components"]["schemas"][component]["properties"][name]
+
+
+@pytest.mark.parametrize(
+    "component, name",
+    [
+        ("Organisation", "country"),
+        ("Funding", "share"),
+        ("LegislativeSupport", "country"),
+        ("ParticipantCount", "country"),
+        ("Participant", "nationality"),
+        ("Participant", "country_of_work"),
+        ("Transaction", "provider"),
+        ("Transaction", "receiver"),
+    ],
+)
+def test_fields_that_may_be_null_say_so(openapi, component, name):
+    declared = field(openapi, component, name)
+    assert declared.get("nullable") is True or {"type": "null"} in declared.get("oneOf", [])
+
+
+def test_a_participant_name_is_not_promised(openapi):
+    participant = openapi["components"]["schemas"]["Participant"]
+    assert "name" in participant["properties"]
+    assert "name" not in participant.get("required", [])
+
+
+def test_every_operation_documents_its_errors_in_the_error_format(openapi):
+    error = {"$ref": "#/components/schemas/Error"}
+    assert openapi["components"]["schemas"]["Error"]["required"] == ["error"]
+    locking = 0
+    for path, item in openapi["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            for status in ("400", "401", "403", "404"):
+                assert responses[status]["content"]["application/json"]["schema"] == error, (
+                    f"{method} {path} {status}"
+                )
+            headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+            if "If-Match" in headers:
+                locking += 1
+                assert {"409", "412", "428"} <= set(responses), f"{method} {path}"
+            for response in responses.values():
+                csv = response.get("content", {}).get("text/csv")
+                assert csv is None or csv["schema"]["type"] == "string", f"{method} {path}"
+    assert locking >= 10
