@@ -35,5 +35,4 @@ RUN useradd --create-home --uid 10001 ctportal \
 USER ctportal
 
 EXPOSE 8000
-CMD ["gunicorn", "ctportal.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-", \
-     "--forwarded-allow-ips", "*"]
+CMD ["gunicorn", "ctportal.wsgi", "--config", "gunicorn.conf.py"]

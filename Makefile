@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 MANAGE := $(PY) manage.py
 PYTEST_ARGS ?=
 
-.PHONY: run test bench lint check messages install demo worker clean
+.PHONY: run test bench faults lint check messages install demo worker clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m pytest -m bench -s -p no:randomly $(PYTEST_ARGS) tests/bench
+
+# Kills and restarts Redis, the worker, gunicorn workers and database connections under
+# load (its own Redis, worker and gunicorn on 127.0.0.1; PostgreSQL database FAULTS_DB).
+faults: $(STAMP)
+	$(PY) scripts/faults.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

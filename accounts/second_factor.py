@@ -1,6 +1,7 @@
 """The second factor: a time-based one-time password (TOTP) for the roles that need one.
 
-After the password, a case worker's session reaches nothing but the pages
+After the password, the session of a case worker, an administrator or any
+account that reaches the Django admin reaches nothing but the pages
 here (and sign-out) until it has given a code from their authenticator app:
 the enrolment page the first time (a QR code drawn here as inline SVG, no
 outside service), the verification page on every later sign-in. The access
@@ -24,9 +25,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ctportal import access
+
+from .models import AuthenticatorDevice
 
 # Reachable before the second factor: these pages, signing in and out, static files.
 OPEN_NAMES = ("second_factor_enrol", "second_factor_verify", "login", "logout")
@@ -51,8 +53,8 @@ class TokenForm(forms.Form):
         return token
 
 
-def confirmed_device(user) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+def confirmed_device(user) -> AuthenticatorDevice | None:
+    return AuthenticatorDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -87,14 +89,14 @@ class SecondFactorMiddleware:
         return path.startswith(OPEN_PREFIXES) or path in {reverse(name) for name in OPEN_NAMES}
 
 
-def _verified(request: HttpRequest, device: TOTPDevice) -> HttpResponse:
+def _verified(request: HttpRequest, device: AuthenticatorDevice) -> HttpResponse:
     # A new session key once the second factor is given, as Django does after the password.
     request.session.cycle_key()
     otp_login(request, device)
     return redirect(_next_url(request))
 
 
-def _qr_svg(device: TOTPDevice) -> str:
+def _qr_svg(device: AuthenticatorDevice) -> str:
     return segno.make(device.config_url, error="m").svg_inline(scale=4, border=2, light="#fff")
 
 
@@ -103,16 +105,22 @@ def _qr_svg(device: TOTPDevice) -> str:
 @login_required
 def enrol(request: HttpRequest) -> HttpResponse:
     """First sign-in: scan the QR code, then type a code to confirm the app works."""
-    if access.role_of(request.user) not in access.SECOND_FACTOR_ROLES:
+    if not access.requires_second_factor(request.user):
         return redirect("home")
     if confirmed_device(request.user):
         # Adding an app needs the one already confirmed; an administrator resets a lost one.
         return redirect(
             f"{reverse('second_factor_verify')}?{urlencode({'next': _next_url(request)})}"
         )
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).order_by("pk").first()
+    device = (
+        AuthenticatorDevice.objects.filter(user=request.user, confirmed=False)
+        .order_by("pk")
+        .first()
+    )
     if device is None:
-        device = TOTPDevice.objects.create(user=request.user, name=DEVICE_NAME, confirmed=False)
+        device = AuthenticatorDevice.objects.create(
+            user=request.user, name=DEVICE_NAME, confirmed=False
+        )
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):

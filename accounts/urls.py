@@ -8,6 +8,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("second-factor/enrol/", second_factor.enrol, name="second_factor_enrol"),
     path("second-factor/verify/", second_factor.verify, name="second_factor_verify"),
+    path("tokens/", views.api_tokens, name="api_tokens"),
+    path("tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path(
         "password/",
         auth_views.PasswordChangeView.as_view(),

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ctportal import access
+from ctportal.jobs import BackgroundJob
 from projects.models import ExportStatus
 
 
@@ -20,8 +21,13 @@ class CTDCExportQuerySet(models.QuerySet):
         return self.filter(requested_by=user)
 
 
-class CTDCExport(models.Model):
-    """One request for the k-anonymised CTDC file of the cases a user may count."""
+class CTDCExport(BackgroundJob):
+    """One request for the k-anonymised CTDC file of the cases a user may count.
+
+    Built in the background as a job of ``ctportal.jobs``.
+    """
+
+    job_task = "assistance.tasks.build_ctdc_export"
 
     class Format(models.TextChoices):
         CSV = "csv", _("CSV")
@@ -45,7 +51,6 @@ class CTDCExport(models.Model):
     generalisation = models.JSONField(_("generalisation"), default=dict, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = CTDCExportQuerySet.as_manager()
 

@@ -7,13 +7,12 @@ import functools
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.middleware import is_verified
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import AuthenticatorDevice
 from ctportal import access
-from projects.models import ExportStatus
+from ctportal.jobs import job_finish, job_queue, job_rerun, job_run, job_store
 
 from .ctdc import anonymised_records
 from .export_models import CTDCExport
@@ -30,14 +29,19 @@ def ctdc_export_request(*, user, fmt: str) -> CTDCExport:
         raise PermissionDenied
     if fmt not in CTDCExport.Format.values:
         raise ValidationError({"format": _("Unknown export format.")})
-    from .tasks import build_ctdc_export
-
     with transaction.atomic():
-        export = CTDCExport.objects.create(
-            requested_by=user, format=fmt, second_factor=access.second_factor_verified(user)
+        return job_queue(
+            CTDCExport(
+                requested_by=user, format=fmt, second_factor=access.second_factor_verified(user)
+            )
         )
-        transaction.on_commit(lambda: build_ctdc_export.delay(export.pk))
-    return export
+
+
+def ctdc_export_rerun(*, user, pk: int) -> CTDCExport:
+    """Build a failed or stopped export of the user's own again (a new attempt)."""
+    if not CTDCExport.objects.visible_to(user).filter(pk=pk, requested_by=user).exists():
+        raise PermissionDenied
+    return job_rerun(CTDCExport, pk, reset={"error": ""})
 
 
 def _acting_user(export: CTDCExport):
@@ -49,39 +53,29 @@ def _acting_user(export: CTDCExport):
     user.otp_device = None
     if export.second_factor:
         user.otp_device = (
-            TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+            AuthenticatorDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
         )
     user.is_verified = functools.partial(is_verified, user)
     return user
 
 
-def ctdc_export_build(*, export_id: int) -> CTDCExport:
+def ctdc_export_build(*, export_id: int, attempt: int | None = None, task=None) -> CTDCExport:
     """Build the file of one export. Safe to run twice: a finished export is kept as it is."""
-    export = CTDCExport.objects.select_related("requested_by").get(pk=export_id)
-    if export.status == ExportStatus.DONE:
-        return export
-    export.status = ExportStatus.RUNNING
-    export.save(update_fields=["status"])
-    try:
-        with spool() as handle:
-            with anonymised_records(_acting_user(export)) as (plan, rows):
-                count = WRITERS[export.format](rows, handle)
-            handle.seek(0)
-            if export.file:
-                # A retry after a crash between storing the file and recording it.
-                export.file.delete(save=False)
-            export.file.save(f"ctdc-{export.pk}.{export.format}", File(handle), save=False)
-    except Exception as exc:
-        export.status = ExportStatus.FAILED
-        export.error = exc.__class__.__name__
-        export.finished_at = timezone.now()
-        export.save(update_fields=["status", "error", "finished_at"])
-        raise
-    export.row_count = count
-    export.suppressed_count = plan.suppressed
-    export.generalisation = plan.levels
-    export.status = ExportStatus.DONE
-    export.error = ""
-    export.finished_at = timezone.now()
-    export.save()
-    return export
+    return job_run(task, CTDCExport, export_id, attempt, _build_ctdc_file)
+
+
+def _build_ctdc_file(export: CTDCExport) -> None:
+    export = CTDCExport.objects.select_related("requested_by").get(pk=export.pk)
+    with spool() as handle:
+        with anonymised_records(_acting_user(export)) as (plan, rows):
+            count = WRITERS[export.format](rows, handle)
+        handle.seek(0)
+        name = job_store(export, "file", f"ctdc-{export.pk}.{export.format}", File(handle))
+    job_finish(
+        export,
+        file=name,
+        row_count=count,
+        suppressed_count=plan.suppressed,
+        generalisation=plan.levels,
+        error="",
+    )

@@ -7,4 +7,5 @@ app_name = "assistance_exports"
 urlpatterns = [
     path("", export_views.exports, name="list"),
     path("<int:pk>/download/", export_views.download, name="download"),
+    path("<int:pk>/run-again/", export_views.rerun, name="rerun"),
 ]

@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ctportal import access
 from ctportal.files import file_response
@@ -22,7 +22,7 @@ from .ctdc import K, coarser
 from .ctdc_hierarchy import QUASI_IDENTIFIERS
 from .export_models import CTDCExport
 from .export_selectors import ctdc_exports_for, downloadable_ctdc_export
-from .export_services import ctdc_export_request
+from .export_services import ctdc_export_request, ctdc_export_rerun
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +72,23 @@ def exports(request) -> HttpResponse:
     return render(
         request, "assistance/ctdc_exports.html", context, status=400 if form.errors else 200
     )
+
+
+@login_required
+@require_POST
+def rerun(request, pk: int) -> HttpResponse:
+    """Build a failed or stopped export again; 404 for anyone else's."""
+    try:
+        ctdc_export_rerun(user=request.user, pk=pk)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("Your export is being prepared. This page shows when it is ready.")
+        )
+    return redirect("assistance_exports:list")
 
 
 @login_required

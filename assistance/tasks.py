@@ -1,10 +1,13 @@
 from celery import shared_task
+from django.db import OperationalError
+
+from ctportal.jobs import TASK_OPTIONS
 
 
-@shared_task(bind=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
-def build_ctdc_export(self, export_id: int) -> dict:
-    """Build one queued CTDC export; idempotent, so a retry is safe."""
+@shared_task(autoretry_for=(ConnectionError, OperationalError), retry_backoff=True, **TASK_OPTIONS)
+def build_ctdc_export(self, export_id: int, attempt: int | None = None) -> dict:
+    """Build one attempt of a queued CTDC export; a repeat or an old attempt does nothing."""
     from .export_services import ctdc_export_build
 
-    export = ctdc_export_build(export_id=export_id)
+    export = ctdc_export_build(export_id=export_id, attempt=attempt, task=self)
     return {"id": export.pk, "status": export.status, "records": export.row_count}

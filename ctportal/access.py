@@ -135,7 +135,11 @@ def sees_participant_names(user) -> bool:
 # verified session, e.g. through an API token, has none). Identities, case
 # notes and shelters: those case workers only. Everybody else reads cases only
 # as aggregates (scope_case_aggregates), never as rows.
-SECOND_FACTOR_ROLES = {Role.CASE_WORKER}
+#
+# Both roles that see case rows sign in with a second factor, and so does any
+# account that reaches the Django admin (staff). Their API tokens are issued
+# only against a code from the authenticator app (accounts.services).
+SECOND_FACTOR_ROLES = {Role.CASE_WORKER, Role.ADMINISTRATOR}
 
 
 def second_factor_verified(user) -> bool:
@@ -143,9 +147,15 @@ def second_factor_verified(user) -> bool:
     return bool(callable(is_verified) and is_verified())
 
 
+def requires_second_factor(user) -> bool:
+    """Whether this account signs in with a second factor: by its role, or as admin staff."""
+    role = role_of(user)
+    return role in SECOND_FACTOR_ROLES or (role is not None and user.is_staff)
+
+
 def needs_second_factor(user) -> bool:
-    """A signed-in user whose role requires a second factor not yet given in this session."""
-    return role_of(user) in SECOND_FACTOR_ROLES and not second_factor_verified(user)
+    """A signed-in user who requires a second factor not yet given in this session."""
+    return requires_second_factor(user) and not second_factor_verified(user)
 
 
 def case_office_id(user) -> int | None:

@@ -3,8 +3,8 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts.api import ObtainTokenView
 from ctportal.api import SWAGGER_UI_STYLE_HASH
-from projects.api.views import ObtainTokenView
 
 urlpatterns = [
     path("api/v1/trainings/", include("trainings.api.urls")),

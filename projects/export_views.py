@@ -13,12 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import iati
 from .exports import downloadable_export, portfolio_exports_for
 from .models import PortfolioExport, Project
-from .services import portfolio_export_request
+from .services import portfolio_export_request, portfolio_export_rerun
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +92,23 @@ def exports(request) -> HttpResponse:
         "exports": portfolio_exports_for(request.user)[:50],
     }
     return render(request, "projects/exports.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def export_rerun(request, pk: int) -> HttpResponse:
+    """Build a failed or stopped export again; 404 for anyone else's."""
+    try:
+        portfolio_export_rerun(user=request.user, pk=pk)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("Your export is being prepared. This page shows when it is ready.")
+        )
+    return redirect("projects:exports")
 
 
 @login_required

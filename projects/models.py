@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from ctportal.jobs import BackgroundJob
+
 from .querysets import (
     DisaggregationQuerySet,
     IndicatorQuerySet,
@@ -596,8 +598,10 @@ class ExportStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class PortfolioExport(models.Model):
-    """A file of the portfolio built in the background for one user's scope."""
+class PortfolioExport(BackgroundJob):
+    """A file of the portfolio built in the background (``ctportal.jobs``) for one user's scope."""
+
+    job_task = "projects.tasks.build_portfolio_export"
 
     class Format(models.TextChoices):
         IATI = "iati", _("IATI 2.03 XML")
@@ -615,7 +619,6 @@ class PortfolioExport(models.Model):
     project_count = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = PortfolioExportQuerySet.as_manager()
 

@@ -8,15 +8,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ctportal import access
 from ctportal.audit import check_version, delete_with_history, prefix_errors, save_with_history
+from ctportal.jobs import job_finish, job_queue, job_rerun, job_run, job_store
 
 from .models import (
     Document,
-    ExportStatus,
     Funding,
     Indicator,
     IndicatorPeriod,
@@ -278,42 +277,37 @@ def document_add(*, user, project: Project, data: Mapping[str, Any]) -> Document
 
 
 def portfolio_export_request(*, user, fmt: str) -> PortfolioExport:
-    """Queue a portfolio file of what the user may see; built after commit."""
+    """Queue a portfolio file of what the user may see; sent to a worker after commit."""
     if not access.has_role(user):
         raise PermissionDenied
     if fmt not in PortfolioExport.Format.values:
         raise ValidationError({"format": _("Unknown export format.")})
-    from .tasks import build_portfolio_export
-
     with transaction.atomic():
-        export = PortfolioExport.objects.create(requested_by=user, format=fmt)
-        transaction.on_commit(lambda: build_portfolio_export.delay(export.pk))
-    return export
+        return job_queue(PortfolioExport(requested_by=user, format=fmt))
 
 
-def portfolio_export_build(*, export_id: int) -> PortfolioExport:
+def portfolio_export_rerun(*, user, pk: int) -> PortfolioExport:
+    """Build a failed or stopped export of the user's own again (a new attempt)."""
+    from .exports import portfolio_exports_for
+
+    if not portfolio_exports_for(user).filter(pk=pk).exists():
+        raise PermissionDenied
+    return job_rerun(PortfolioExport, pk, reset={"error": ""})
+
+
+def portfolio_export_build(
+    *, export_id: int, attempt: int | None = None, task=None
+) -> PortfolioExport:
     """Build the file of one export. Safe to run twice: a finished export is kept."""
+    return job_run(task, PortfolioExport, export_id, attempt, _build_portfolio_file)
+
+
+def _build_portfolio_file(export: PortfolioExport) -> None:
     from django.core.files.base import ContentFile
 
     from .exports import render_portfolio
 
-    export = PortfolioExport.objects.select_related("requested_by").get(pk=export_id)
-    if export.status == ExportStatus.DONE:
-        return export
-    export.status = ExportStatus.RUNNING
-    export.save(update_fields=["status"])
-    try:
-        content, count = render_portfolio(export.requested_by, export.format)
-    except Exception as exc:
-        export.status = ExportStatus.FAILED
-        export.error = exc.__class__.__name__
-        export.finished_at = timezone.now()
-        export.save(update_fields=["status", "error", "finished_at"])
-        raise
+    content, count = render_portfolio(export.requested_by, export.format)
     extension = "xml" if export.format == PortfolioExport.Format.IATI else export.format
-    export.file.save(f"portfolio-{export.pk}.{extension}", ContentFile(content), save=False)
-    export.project_count = count
-    export.status = ExportStatus.DONE
-    export.finished_at = timezone.now()
-    export.save()
-    return export
+    name = job_store(export, "file", f"portfolio-{export.pk}.{extension}", ContentFile(content))
+    job_finish(export, file=name, project_count=count, error="")

@@ -18,4 +18,5 @@ urlpatterns = [
     path("iati.xml", export_views.portfolio_iati, name="portfolio_iati"),
     path("exports/", export_views.exports, name="exports"),
     path("exports/<int:pk>/download/", export_views.export_download, name="export_download"),
+    path("exports/<int:pk>/run-again/", export_views.export_rerun, name="export_rerun"),
 ]

@@ -1,11 +1,10 @@
-import datetime
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from ctportal.jobs import BackgroundJob
 
 from .periods import PeriodKind, period_label
 from .querysets import DonorReportQuerySet
@@ -19,12 +18,6 @@ class ReportStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-IN_PROGRESS = (ReportStatus.QUEUED, ReportStatus.RUNNING)
-# Builds take seconds and record every step; a report silent for this long lost its task
-# (a worker killed, a message dropped) and may be generated again.
-STALLED_AFTER = datetime.timedelta(minutes=30)
-
-
 class ReportStep(models.TextChoices):
     FIGURES = "figures", _("Collecting the figures")
     SPREADSHEET = "spreadsheet", _("Writing the spreadsheet")
@@ -32,12 +25,19 @@ class ReportStep(models.TextChoices):
     SAVING = "saving", _("Saving the files")
 
 
-class DonorReport(models.Model):
+class DonorReport(BackgroundJob):
     """A project's report to its donors for one period, in one language, as XLSX and PDF.
 
     Officers write the narrative, then have the files generated in the
-    background; donors download the finished ones.
+    background (a job of ``ctportal.jobs``); donors download the finished ones.
     """
+
+    job_task = "reports.tasks.build_donor_report"
+    job_waiting = (ReportStatus.QUEUED,)
+    job_running = (ReportStatus.RUNNING,)
+    job_started = ReportStatus.RUNNING
+    job_failed = ReportStatus.FAILED
+    job_finished = (ReportStatus.DONE,)
 
     project = models.ForeignKey(
         "projects.Project",
@@ -80,8 +80,9 @@ class DonorReport(models.Model):
     generated_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["progress", "step", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["progress", "step", "updated_at", "sent_at", "heartbeat_at"]
+    )
 
     objects = DonorReportQuerySet.as_manager()
 
@@ -119,14 +120,14 @@ class DonorReport(models.Model):
     def period_label(self) -> str:
         return period_label(self.period_kind, self.period_start, self.period_end)
 
-    @property
-    def stalled(self) -> bool:
-        """Queued or running with no step recorded for a long while: its task was lost."""
-        return self.status in IN_PROGRESS and self.updated_at < timezone.now() - STALLED_AFTER
+    @staticmethod
+    def job_failure_reason(exc: BaseException) -> str:
+        # Report builds read aggregated figures only; the message helps the officer.
+        return f"{exc.__class__.__name__}: {exc}".strip().rstrip(":")
 
     @property
-    def in_progress(self) -> bool:
-        return self.status in IN_PROGRESS and not self.stalled
+    def job_progress(self) -> int | None:
+        return self.progress
 
     @property
     def files_outdated(self) -> bool:

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from ctportal import access
 from projects.models import Project
 
-from .models import IN_PROGRESS, DonorReport, ReportStatus
+from .models import DonorReport, ReportStatus
 
 
 def report_list(*, user, project: Project | None = None) -> QuerySet:
@@ -40,10 +40,12 @@ def reportable_projects(user) -> QuerySet:
 def report_status(report: DonorReport) -> dict[str, Any]:
     """Where a report's generation stands, for the page's progress bar."""
     label = report.get_step_display() if report.status == ReportStatus.RUNNING else ""
+    if report.stopped:
+        label = str(report.job_state_label)
     return {
         "id": report.pk,
         "status": report.status,
         "label": label or str(report.get_status_display()),
         "progress": report.progress,
-        "finished": report.status not in IN_PROGRESS,
+        "finished": not report.in_progress,
     }

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from ctportal import access
 from ctportal.audit import check_version, save_with_history
+from ctportal.jobs import job_finish, job_queue, job_run, job_store, job_touch
 from projects.models import Project, ProjectStatus
 
 from . import periods
@@ -40,7 +41,6 @@ SCHEDULED_STATUSES = (
     ProjectStatus.FINALISATION,
     ProjectStatus.CLOSED,
 )
-ERROR_LENGTH = 300
 
 
 def _require_editor(user, project: Project) -> None:
@@ -144,29 +144,15 @@ def report_update_narrative(
 
 
 def _queue(report: DonorReport, *, user) -> DonorReport:
-    from .tasks import build_donor_report
-
-    report.status = ReportStatus.QUEUED
+    """A new attempt at the report's files, sent to a worker after commit (ctportal.jobs)."""
     report.step = ""
     report.progress = 0
     report.error = ""
-    report.finished_at = None
     if user is not None:
         report.requested_by = user
-    report.save(
-        update_fields=[
-            "status",
-            "step",
-            "progress",
-            "error",
-            "finished_at",
-            "requested_by",
-            "updated_at",
-        ]
+    return job_queue(
+        report, update_fields=("step", "progress", "error", "requested_by", "updated_at")
     )
-    pk = report.pk
-    transaction.on_commit(lambda: build_donor_report.delay(pk))
-    return report
 
 
 def report_generate(*, user, report: DonorReport) -> DonorReport:
@@ -180,75 +166,58 @@ def report_generate(*, user, report: DonorReport) -> DonorReport:
         return _queue(locked, user=user)
 
 
-def _set_state(report_id: int, **fields) -> None:
-    # Outside any transaction, so the page's progress bar sees each step at once.
-    DonorReport.objects.filter(pk=report_id).update(**fields, updated_at=timezone.now())
+def _set_state(report: DonorReport, **fields) -> None:
+    # Outside any transaction, so the page's progress bar sees each step at once; a
+    # newer attempt taking over stops this one (JobSuperseded).
+    job_touch(report, **fields, updated_at=timezone.now())
 
 
 def _store(report: DonorReport, xlsx: bytes, pdf: bytes) -> dict[str, str]:
     """Write both files under the report's fixed names, replacing earlier ones."""
-    names = {}
-    for field, extension, content in (("xlsx_file", "xlsx", xlsx), ("pdf_file", "pdf", pdf)):
-        current = getattr(report, field)
-        storage = current.storage
-        name = current.field.generate_filename(report, f"donor-report-{report.pk}.{extension}")
-        for old in {name, current.name}:
-            if old and storage.exists(old):
-                storage.delete(old)
-        names[field] = storage.save(name, ContentFile(content))
-    return names
+    return {
+        field: job_store(report, field, f"donor-report-{report.pk}.{extension}", ContentFile(data))
+        for field, extension, data in (("xlsx_file", "xlsx", xlsx), ("pdf_file", "pdf", pdf))
+    }
 
 
-def report_build(*, report_id: int) -> DonorReport:
+def report_build(*, report_id: int, attempt: int | None = None, task=None) -> DonorReport:
     """Build both files of a report with a donor's figures. Safe to run twice.
 
-    A finished report is kept as it is. A failure is recorded on the report
+    A finished report is kept as it is, and an older attempt than the report's
+    own does nothing (ctportal.jobs). A failure is recorded on the report
     (status failed, with the reason) and raised again for the task to see.
     """
+    return job_run(task, DonorReport, report_id, attempt, _build_files)
+
+
+def _build_files(report: DonorReport) -> None:
     from .content import report_content
     from .pdf import render_pdf
     from .xlsx import render_xlsx
 
-    report = DonorReport.objects.select_related("project").get(pk=report_id)
-    if report.status == ReportStatus.DONE:
-        return report
-    _set_state(report.pk, status=ReportStatus.RUNNING, step=ReportStep.FIGURES, progress=1)
+    report = DonorReport.objects.select_related("project").get(pk=report.pk)
+    _set_state(report, step=ReportStep.FIGURES, progress=1)
 
     def figures_progress(percent: int) -> None:
-        _set_state(report.pk, progress=1 + percent * 59 // 100)
+        _set_state(report, progress=1 + percent * 59 // 100)
 
-    try:
-        with translation.override(report.language):
-            content = report_content(report, on_progress=figures_progress)
-            _set_state(report.pk, step=ReportStep.SPREADSHEET, progress=60)
-            xlsx = render_xlsx(content)
-            _set_state(report.pk, step=ReportStep.PDF, progress=70)
-            pdf = render_pdf(content)
-        _set_state(report.pk, step=ReportStep.SAVING, progress=95)
-        names = _store(report, xlsx, pdf)
-        _set_state(
-            report.pk,
-            status=ReportStatus.DONE,
-            step="",
-            progress=100,
-            error="",
-            finished_at=timezone.now(),
-            generated_version=report.version,
-            **names,
-        )
-    except Exception as exc:
-        logger.exception("Donor report %s could not be built", report.pk)
-        reason = f"{exc.__class__.__name__}: {exc}".strip().rstrip(":")
-        _set_state(
-            report.pk,
-            status=ReportStatus.FAILED,
-            step="",
-            error=reason[:ERROR_LENGTH],
-            finished_at=timezone.now(),
-        )
-        raise
-    report.refresh_from_db()
-    return report
+    with translation.override(report.language):
+        content = report_content(report, on_progress=figures_progress)
+        _set_state(report, step=ReportStep.SPREADSHEET, progress=60)
+        xlsx = render_xlsx(content)
+        _set_state(report, step=ReportStep.PDF, progress=70)
+        pdf = render_pdf(content)
+    _set_state(report, step=ReportStep.SAVING, progress=95)
+    names = _store(report, xlsx, pdf)
+    job_finish(
+        report,
+        step="",
+        progress=100,
+        error="",
+        generated_version=report.version,
+        updated_at=timezone.now(),
+        **names,
+    )
 
 
 def _active_in(period: periods.Period):
@@ -290,7 +259,11 @@ def scheduled_reports_create(
                         language=language,
                         scheduled=True,
                     )
-                    if created or report.status in (ReportStatus.DRAFT, ReportStatus.FAILED):
+                    if (
+                        created
+                        or report.stopped
+                        or report.status in (ReportStatus.DRAFT, ReportStatus.FAILED)
+                    ):
                         queued.append(_queue(report, user=None))
             except Exception:
                 # One project's failure is on its report; the others still get theirs.

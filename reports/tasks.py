@@ -1,21 +1,15 @@
 from celery import shared_task
 from django.db import OperationalError
 
+from ctportal.jobs import TASK_OPTIONS
 
-@shared_task(
-    bind=True,
-    autoretry_for=(ConnectionError, OperationalError),
-    retry_backoff=True,
-    max_retries=3,
-    # A stuck PDF renderer must end as a recorded failure, not hold the report forever.
-    soft_time_limit=600,
-    time_limit=660,
-)
-def build_donor_report(self, report_id: int) -> dict:
-    """Build one queued donor report; idempotent, so a retry is safe."""
+
+@shared_task(autoretry_for=(ConnectionError, OperationalError), retry_backoff=True, **TASK_OPTIONS)
+def build_donor_report(self, report_id: int, attempt: int | None = None) -> dict:
+    """Build one attempt of a queued donor report; a repeated or outdated delivery does nothing."""
     from .services import report_build
 
-    report = report_build(report_id=report_id)
+    report = report_build(report_id=report_id, attempt=attempt, task=self)
     return {"id": report.pk, "status": report.status}
 
 

@@ -14,7 +14,7 @@ def _clear_cache():
 
 @pytest.fixture(autouse=True)
 def _force_login_gives_the_second_factor(monkeypatch):
-    """``client.force_login`` skips the password; for case workers, the second factor too.
+    """``client.force_login`` skips the password; for accounts with a second factor, it too.
 
     Tests of the second factor itself sign in through the real pages instead.
     """
@@ -27,7 +27,7 @@ def _force_login_gives_the_second_factor(monkeypatch):
 
     def force_login_verified(self, user, backend=None):
         force_login(self, user, backend)
-        if access.role_of(user) in access.SECOND_FACTOR_ROLES:
+        if access.requires_second_factor(user):
             session = self.session
             session[DEVICE_ID_SESSION_KEY] = f.confirmed_device(user).persistent_id
             session.save()

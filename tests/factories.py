@@ -204,11 +204,29 @@ class ParticipantCountFactory(DjangoModelFactory):
 
 
 def confirmed_device(user):
-    """The user's confirmed TOTP device (django-otp), created when missing."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    """The user's confirmed authenticator app (django-otp TOTP), created when missing."""
+    from accounts.models import AuthenticatorDevice
 
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    device = AuthenticatorDevice.objects.filter(user=user, confirmed=True).first()
+    return device or AuthenticatorDevice.objects.create(
+        user=user, name="Authenticator app", confirmed=True
+    )
+
+
+def api_token(user, *, name: str = "Test token", days: int = 90, second_factor: bool = True):
+    """A personal API token of ``user`` and its secret (for ``Authorization: Token <secret>``).
+
+    Tokens of roles with a second factor are issued with one, as the portal does once
+    the code was given; pass ``second_factor=False`` for a token issued without it.
+    """
+    from accounts.models import ApiToken
+    from accounts.services import api_token_create
+
+    token, secret = api_token_create(user=user, name=name, days=days, second_factor=True)
+    if not second_factor:
+        ApiToken.objects.filter(pk=token.pk).update(second_factor=False)
+        token.second_factor = False
+    return token, secret
 
 
 def verified(user):

@@ -16,17 +16,16 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models.functions import Upper
-from django.utils import timezone
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from ctportal.jobs import job_finish, job_queue, job_rerun, job_run, job_touch
 from dashboards.invalidation import invalidate
 
 from . import import_rows, imports
 from .models import Attendance, AttendanceImport, ImportStatus, Person, TrainingSession
-from .services import PERSON_FIELDS, _blank, _require_edit
+from .services import PERSON_FIELDS, _blank, _require_edit, person_key, session_lock
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +47,7 @@ def _bulk_instances(
     for index, row in enumerate(rows):
         person = Person(**{f: row.get(f) or _blank(f) for f in PERSON_FIELDS})
         person.full_name = " ".join(person.full_name.split())
+        person.match_key = person_key(person)
         attendance = Attendance(
             session_id=session.pk,
             attended=row.get("attended", True),
@@ -80,30 +80,46 @@ def _bulk_instances(
     return people, attendances, errors
 
 
-def _person_key(person: Person) -> tuple | None:
-    name = " ".join(person.full_name.split()).casefold()
-    if not name:
-        return None
-    return (name, person.sex, person.nationality_id, person.country_of_work_id)
+def _person_key(person: Person) -> str | None:
+    return person.match_key
 
 
-def _register_matches(people: list[Person]) -> dict[tuple, int]:
-    """The register's match for many people at once: same rule as ``person_find_or_create``."""
-    names = sorted({person.full_name.upper() for person in people if person.full_name})
-    matches: dict[tuple, int] = {}
-    for start in range(0, len(names), BULK_BATCH):
-        # Upper() as in the ``iexact`` of person_find_or_create, so one index serves both.
-        candidates = (
-            Person.objects.filter(merged_into__isnull=True)
-            .annotate(folded=Upper("full_name"))
-            .filter(folded__in=names[start : start + BULK_BATCH])
-            .order_by("pk")
-            .values_list("pk", "full_name", "sex", "nationality_id", "country_of_work_id")
-        )
-        for pk, full_name, sex, nationality, work in candidates:
-            key = (" ".join(full_name.split()).casefold(), sex, nationality, work)
-            matches.setdefault(key, pk)
+def _register_matches(people: list[Person]) -> dict[str, int]:
+    """The register's match for many people at once: same key as ``person_find_or_create``."""
+    keys = sorted({person.match_key for person in people if person.match_key})
+    matches: dict[str, int] = {}
+    for start in range(0, len(keys), BULK_BATCH):
+        candidates = Person.objects.filter(
+            merged_into__isnull=True, match_key__in=keys[start : start + BULK_BATCH]
+        ).values_list("match_key", "pk")
+        matches.update(candidates)
     return matches
+
+
+def _create_people(people: list[Person], *, user) -> dict[str, int]:
+    """Create the people the register does not know yet; the matches of the others.
+
+    Another import may create one of them at the same moment: the unique match
+    key then refuses ours, and the batch is matched again against the register
+    (which now holds theirs). New people are written in key order, so two
+    imports wait for each other instead of deadlocking.
+    """
+    for _round in range(3):
+        matches = _register_matches(people)
+        new = sorted(
+            (p for p in people if p.match_key is None or p.match_key not in matches),
+            key=lambda p: p.match_key or "",
+        )
+        try:
+            with transaction.atomic():
+                bulk_create_with_history(new, Person, batch_size=BULK_BATCH, default_user=user)
+        except IntegrityError:
+            for person in new:
+                person.pk = None
+                person._state.adding = True
+            continue
+        return matches
+    raise IntegrityError("people matched by another import kept changing")
 
 
 @transaction.atomic
@@ -122,6 +138,7 @@ def attendances_bulk_add(
     Errors are keyed ``rows[i].field``. Returns the number of attendances added.
     """
     _require_edit(user, session.project)
+    session_lock(session)
     if session.participant_counts.exists():
         raise ValidationError(
             {
@@ -137,9 +154,7 @@ def attendances_bulk_add(
     added = 0
     for start in range(0, len(rows), BULK_BATCH):
         batch = people[start : start + BULK_BATCH]
-        matches = _register_matches(batch)
-        new = [person for person in batch if _person_key(person) not in matches]
-        bulk_create_with_history(new, Person, batch_size=BULK_BATCH, default_user=user)
+        matches = _create_people(batch, user=user)
         written = attendances[start : start + BULK_BATCH]
         for offset, (person, attendance) in enumerate(zip(batch, written, strict=True)):
             attendance.person_id = matches.get(_person_key(person)) or person.pk
@@ -166,8 +181,6 @@ def attendance_import_start(*, user, session: TrainingSession, upload) -> Attend
     ValidationError on ``file`` and nothing is kept. Small sheets are imported
     at once; larger ones by a worker after commit, with progress on the record.
     """
-    from .tasks import run_attendance_import
-
     _require_edit(user, session.project)
     if session.participant_counts.exists():
         raise ValidationError(
@@ -184,34 +197,46 @@ def attendance_import_start(*, user, session: TrainingSession, upload) -> Attend
         )
         upload.seek(0)
         record.file.save(f"attendance-{session.pk}.{fmt}", upload, save=False)
-        record.save()
         if estimate > imports.INLINE_ROWS:
-            transaction.on_commit(lambda: run_attendance_import.delay(record.pk))
+            job_queue(record)
+        else:
+            record.attempt = 1
+            record.save()
     if estimate <= imports.INLINE_ROWS:
         record = attendance_import_run(import_id=record.pk)
     return record
+
+
+def attendance_import_rerun(*, user, record: AttendanceImport) -> AttendanceImport:
+    """Run a failed or stopped import again from its kept sheet (a new attempt)."""
+    _require_edit(user, record.session.project)
+    return job_rerun(AttendanceImport, record.pk, reset={"errors": [], "processed_rows": 0})
 
 
 def import_progress_key(import_id: int) -> str:
     return f"trainings:attendance-import:{import_id}:written"
 
 
-def attendance_import_run(*, import_id: int) -> AttendanceImport:
+def attendance_import_run(
+    *, import_id: int, attempt: int | None = None, task=None
+) -> AttendanceImport:
     """Check a kept sheet whole, then write it in one transaction; safe to run twice.
 
     A sheet with any bad row is rejected with every problem recorded and nothing
     written. Progress is kept on the record while checking and in the cache
     while writing, since the write transaction is not visible until it commits.
+    A run is a job of ``ctportal.jobs``: a repeated or outdated delivery does nothing.
     """
+    return job_run(task, AttendanceImport, import_id, attempt, _import_sheet)
+
+
+def _import_sheet(record: AttendanceImport) -> None:
     record = AttendanceImport.objects.select_related("session__project", "uploaded_by").get(
-        pk=import_id
+        pk=record.pk
     )
-    if record.status in (ImportStatus.DONE, ImportStatus.REJECTED):
-        return record
 
     def progress(done: int) -> None:
-        record.processed_rows = done
-        record.save(update_fields=["processed_rows"])
+        job_touch(record, processed_rows=done)
 
     _import_state(record, ImportStatus.VALIDATING)
     fmt = os.path.splitext(record.file.name)[1].lstrip(".").lower()
@@ -221,18 +246,22 @@ def attendance_import_run(*, import_id: int) -> AttendanceImport:
                 handle, fmt, session=record.session, on_progress=progress
             )
     except ValidationError as exc:
-        return _import_state(record, ImportStatus.REJECTED, errors=exc.messages)
+        _import_state(record, ImportStatus.REJECTED, errors=exc.messages)
+        return
     if sheet.errors:
-        return _import_state(record, ImportStatus.REJECTED, errors=sheet.summed_errors())
+        _import_state(record, ImportStatus.REJECTED, errors=sheet.summed_errors())
+        return
 
     record.total_rows = len(sheet.rows)
     _import_state(record, ImportStatus.WRITING)
     key = import_progress_key(record.pk)
     try:
         with transaction.atomic():
-            locked = AttendanceImport.objects.select_for_update().get(pk=record.pk)
-            if locked.status == ImportStatus.DONE:
-                return locked
+            # One writer per session at a time; the second finds the first's work done.
+            session_lock(record.session)
+            current = AttendanceImport.objects.filter(pk=record.pk).values("status", "attempt")
+            if current.get() != {"status": ImportStatus.WRITING, "attempt": record.attempt}:
+                return
             attendances_bulk_add(
                 user=record.uploaded_by,
                 session=record.session,
@@ -242,10 +271,10 @@ def attendance_import_run(*, import_id: int) -> AttendanceImport:
             _import_state(record, ImportStatus.DONE)
     except ValidationError as exc:
         found = import_rows.errors_from_service(exc, sheet.numbers)
-        return _import_state(record, ImportStatus.REJECTED, errors=found)
+        _import_state(record, ImportStatus.REJECTED, errors=found)
     except PermissionDenied:
         message = _("You may no longer add participants to this session.")
-        return _import_state(record, ImportStatus.REJECTED, errors=[message])
+        _import_state(record, ImportStatus.REJECTED, errors=[message])
     except Exception:
         logger.exception("Attendance import %s failed", record.pk)
         message = _("The sheet could not be saved because of an unexpected error; nothing saved.")
@@ -253,10 +282,10 @@ def attendance_import_run(*, import_id: int) -> AttendanceImport:
         raise
     finally:
         cache.delete(key)
-    return record
 
 
 def _import_state(record: AttendanceImport, status: str, *, errors=None) -> AttendanceImport:
+    """Record where the import stands; only while this attempt is the import's own."""
     record.status = status
     if status == ImportStatus.VALIDATING:
         record.processed_rows = 0
@@ -267,7 +296,13 @@ def _import_state(record: AttendanceImport, status: str, *, errors=None) -> Atte
             e if isinstance(e, dict) else {"row": None, "field": "file", "message": str(e)}
             for e in errors
         ]
-    if status in (ImportStatus.DONE, ImportStatus.REJECTED, ImportStatus.FAILED):
-        record.finished_at = timezone.now()
-    record.save()
+    fields = {
+        "processed_rows": record.processed_rows,
+        "total_rows": record.total_rows,
+        "errors": record.errors,
+    }
+    if status in record.job_finished or status == record.job_failed:
+        job_finish(record, status=status, **fields)
+    else:
+        job_touch(record, status=status, **fields)
     return record

@@ -20,12 +20,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ctportal import access
 
 from . import imports
-from .import_services import attendance_import_start, import_progress_key
+from .import_services import attendance_import_rerun, attendance_import_start, import_progress_key
 from .models import AttendanceImport, ImportStatus, TrainingSession
 
 logger = logging.getLogger(__name__)
@@ -166,6 +166,23 @@ def import_template(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def import_rerun(request: HttpRequest, pk: int) -> HttpResponse:
+    """Import a failed or stopped sheet again; 404 outside the user's scope."""
+    records = AttendanceImport.objects.visible_to(request.user).select_related("session__project")
+    record = get_object_or_404(records, pk=pk)
+    try:
+        attendance_import_rerun(user=request.user, record=record)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The sheet is being imported again."))
+    return redirect("trainings:import", record.session_id)
+
+
+@login_required
 @require_GET
 def import_status(request: HttpRequest, pk: int) -> JsonResponse:
     """Where an import stands, for the page's progress bar."""
@@ -182,11 +199,11 @@ def import_status(request: HttpRequest, pk: int) -> JsonResponse:
         {
             "id": record.pk,
             "status": record.status,
-            "label": record.get_status_display(),
+            "label": str(record.job_state_label if record.stopped else record.get_status_display()),
             "processed_rows": processed,
             "total_rows": total,
             "progress": min(100, int(processed * 100 / total)) if total else 0,
-            "finished": record.status in FINISHED,
+            "finished": not record.in_progress,
             "error_count": len(record.errors),
         }
     )

@@ -1,9 +1,12 @@
+import hashlib
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from ctportal.jobs import BackgroundJob
 from projects.models import Sex
 
 from .querysets import (
@@ -139,6 +142,16 @@ class TrainingSession(models.Model):
         return f"{self.title} ({self.start_date:%Y-%m-%d})"
 
 
+def person_match_key(full_name: str, sex: str, nationality_id, country_of_work_id) -> str | None:
+    """The register's match of a named person: name in any case and spacing, sex,
+    nationality and country of work. None for a person without a name (never matched)."""
+    name = " ".join((full_name or "").split()).casefold()
+    if not name:
+        return None
+    text = "\x1f".join([name, sex or "", str(nationality_id or ""), str(country_of_work_id or "")])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 class Person(models.Model):
     """One trained person, whatever the number of sessions they attended."""
 
@@ -174,6 +187,9 @@ class Person(models.Model):
         related_name="+",
         editable=False,
     )
+    # person_match_key(): unique among people not merged, so two sheets naming the same
+    # person at once cannot both create them. Empty for people without a name.
+    match_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -187,9 +203,28 @@ class Person(models.Model):
             # The register matches names case-insensitively.
             models.Index(Upper("full_name"), name="person_full_name_upper"),
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["match_key"],
+                condition=models.Q(merged_into__isnull=True),
+                name="person_match_key_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or _("Person #%(pk)s") % {"pk": self.pk}
+
+    def save(self, *args, **kwargs) -> None:
+        # People added outside the register's services (admin, demo data) get their match
+        # key too, unless someone typed alike holds it already (they wait to be merged).
+        if self._state.adding and self.match_key is None and self.merged_into_id is None:
+            key = person_match_key(
+                self.full_name, self.sex, self.nationality_id, self.country_of_work_id
+            )
+            taken = Person.objects.filter(match_key=key, merged_into__isnull=True).exists()
+            if key is not None and not taken:
+                self.match_key = key
+        super().save(*args, **kwargs)
 
 
 SCORE = [MinValueValidator(0), MaxValueValidator(100)]
@@ -312,8 +347,18 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class AttendanceImport(models.Model):
-    """An uploaded attendance sheet, checked whole and then written in one transaction."""
+class AttendanceImport(BackgroundJob):
+    """An uploaded attendance sheet, checked whole and then written in one transaction.
+
+    Large sheets are imported in the background as a job of ``ctportal.jobs``.
+    """
+
+    job_task = "trainings.tasks.run_attendance_import"
+    job_waiting = (ImportStatus.PENDING,)
+    job_running = (ImportStatus.VALIDATING, ImportStatus.WRITING)
+    job_started = ImportStatus.VALIDATING
+    job_failed = ImportStatus.FAILED
+    job_finished = (ImportStatus.DONE, ImportStatus.REJECTED)
 
     session = models.ForeignKey(TrainingSession, on_delete=models.CASCADE, related_name="imports")
     uploaded_by = models.ForeignKey(
@@ -328,7 +373,6 @@ class AttendanceImport(models.Model):
     processed_rows = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = AttendanceQuerySet.as_manager()
 
@@ -343,6 +387,10 @@ class AttendanceImport(models.Model):
     @property
     def progress(self) -> int:
         return int(self.processed_rows * 100 / self.total_rows) if self.total_rows else 0
+
+    @property
+    def job_progress(self) -> int | None:
+        return self.progress
 
 
 class SessionDocumentKind(models.TextChoices):

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from ctportal import access
@@ -20,6 +20,7 @@ from .models import (
     Person,
     SessionDocument,
     TrainingSession,
+    person_match_key,
 )
 
 SESSION_FIELDS = (
@@ -178,24 +179,39 @@ def person_find_or_create(*, user, data: Mapping[str, Any]) -> Person:
     """The register's match: same name (any case), sex, nationality and country of work.
 
     A person without a name is never matched: two anonymous rows may be two people.
+    The match key is unique in the database, so two requests naming the same new
+    person at once create them once: the second finds the first's.
     """
     person = Person(**{field: data.get(field) or _blank(field) for field in PERSON_FIELDS})
     person.full_name = " ".join(person.full_name.split())
-    if person.full_name:
-        match = (
-            Person.objects.filter(
-                merged_into__isnull=True,
-                full_name__iexact=person.full_name,
-                sex=person.sex,
-                nationality=person.nationality,
-                country_of_work=person.country_of_work,
-            )
-            .order_by("pk")
-            .first()
-        )
-        if match:
-            return match
-    return save_with_history(person, user=user)
+    person.match_key = person_key(person)
+    if person.match_key is None:
+        return save_with_history(person, user=user)
+    match = Person.objects.filter(match_key=person.match_key, merged_into__isnull=True).first()
+    if match:
+        return match
+    # The database holds the match key's constraint; checking it here first could only
+    # race with the other request.
+    person.full_clean(validate_constraints=False)
+    person._history_user = user
+    try:
+        with transaction.atomic():
+            person.save()
+            return person
+    except IntegrityError:  # created by another request in the meantime
+        return Person.objects.get(match_key=person.match_key, merged_into__isnull=True)
+
+
+def person_key(person: Person) -> str | None:
+    return person_match_key(
+        person.full_name, person.sex, person.nationality_id, person.country_of_work_id
+    )
+
+
+def session_lock(session: TrainingSession) -> None:
+    """Hold the session's row until the transaction ends: its participants change one
+    writer at a time (two uploads of one sheet cannot both add it)."""
+    TrainingSession.objects.select_for_update().filter(pk=session.pk).first()
 
 
 def _blank(field: str):
@@ -211,6 +227,7 @@ def attendances_add(
     Every row is checked before anything is written; errors are keyed ``rows[i].field``.
     """
     _require_edit(user, session.project)
+    session_lock(session)
     if session.participant_counts.exists():
         raise ValidationError(
             {
@@ -278,7 +295,13 @@ def persons_merge(*, user, keep: Person, duplicate: Person) -> Person:
             save_with_history(attendance, user=user)
     duplicate.merged_into = keep
     duplicate._history_user = user
-    duplicate.save(update_fields=["merged_into"])
+    key, duplicate.match_key = duplicate.match_key, None
+    duplicate.save(update_fields=["merged_into", "match_key"])
+    if keep.match_key is None and key is not None and person_key(keep) == key:
+        # The register now finds the person kept, as it found the duplicate.
+        keep.match_key = key
+        keep._history_user = user
+        keep.save(update_fields=["match_key"])
     return keep
 
 

@@ -24,4 +24,5 @@ urlpatterns = [
         name="import_template",
     ),
     path("imports/<int:pk>/status/", import_views.import_status, name="import_status"),
+    path("imports/<int:pk>/run-again/", import_views.import_rerun, name="import_rerun"),
 ]

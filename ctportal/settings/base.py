@@ -35,7 +35,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -63,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ctportal.middleware.NoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -97,26 +97,51 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'ctportal.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Persistent connections, checked before each request reuses them, so a database
+# restart costs the requests in flight, not every request of the connection's life.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="ctportal"),
-        }
+# Seconds to wait for Redis before going on without it (cache) or giving up (broker).
+REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=0.5)
+
+
+def redis_cache(location: str) -> dict:
+    """The cache on Redis. It fails open: with Redis unreachable every read is a miss
+    and every write is skipped, with a warning logged (logger ``ctportal.cache``), and
+    pages, the API (its throttles) and dashboards go on from the database."""
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": location,
+        "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="ctportal"),
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT,
+            "SOCKET_TIMEOUT": REDIS_TIMEOUT,
+            "IGNORE_EXCEPTIONS": True,
+        },
     }
+
+
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "ctportal.cache"
 
 # Celery: Redis when REDIS_URL is set, otherwise tasks run eagerly in-process.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL or "cache+memory://")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# A job's outcome is kept on its own row; nothing reads task results, and storing
+# them would tie every send to the result backend too.
+CELERY_TASK_IGNORE_RESULT = True
+# A job's message is acknowledged once the job ends, and handed back to the queue
+# when the worker running it dies, so a killed worker loses nothing.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -124,7 +149,29 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Every background job ends within JOB_TIME_LIMIT seconds (see ctportal.jobs). A message
+# not acknowledged within the visibility timeout is delivered again: just over the
+# limit, so only a job whose worker vanished is redelivered.
+JOB_TIME_LIMIT = env.int("JOB_TIME_LIMIT", default=660)
+# A running job touches its heartbeat every JOB_HEARTBEAT seconds; silent for
+# JOB_STOPPED_AFTER seconds it is shown as stopped and may be run again.
+JOB_HEARTBEAT = env.int("JOB_HEARTBEAT", default=15)
+JOB_STOPPED_AFTER = env.int("JOB_STOPPED_AFTER", default=120)
+# A job sent this many seconds ago and never started lost its message (a broker
+# restarted without its data): the sweeper, every JOB_SWEEP seconds, sends it again.
+JOB_RESEND_AFTER = env.int("JOB_RESEND_AFTER", default=600)
+JOB_SWEEP = env.int("JOB_SWEEP", default=60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=JOB_TIME_LIMIT + 60),
+    "socket_connect_timeout": 1,
+}
+# Sending a job never holds a web request for long: one quick try, and a job that
+# could not be sent stays in the outbox (ctportal.jobs) for the sweeper.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE = {
+    # Jobs recorded while the broker was unreachable, or whose message was lost.
+    "send-waiting-jobs": {"task": "ctportal.tasks.send_waiting_jobs", "schedule": JOB_SWEEP},
     "portfolio-iati-export-nightly": {
         "task": "projects.tasks.scheduled_portfolio_export",
         "schedule": 60 * 60 * 24,
@@ -142,7 +189,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Case workers confirm every sign-in with a time-based one-time password.
+# Case workers, administrators and admin staff confirm every sign-in with a
+# time-based one-time password (accounts.second_factor).
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="ctportal")
 
 # Victims' identity details are encrypted with these Fernet keys: the first
@@ -174,11 +222,17 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# Failed logins: five tries per user and address, then a 30-minute lock.
+# Failed sign-ins: five per account, from one address or from many, lock it.
+# The lock starts at 15 minutes and doubles with each further lock of the day,
+# up to 4 hours (accounts.lockout); administrators get a mail and can lift it.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = 0.5
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = "accounts.lockout.cool_off"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_RESET_ON_SUCCESS = True
+# Failures while locked neither extend the lock nor count again.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Each failure expires after its own account's lock time, not the caller's.
+AXES_USE_ATTEMPT_EXPIRATION = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Reverse proxies in front of the portal that append the client to X-Forwarded-For
 # (0: clients connect directly). Sign-in locks and the identity access log use it.
@@ -208,7 +262,7 @@ UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.PersonalTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["ctportal.api.HasRole"],
@@ -233,11 +287,16 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "ctportal.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
+        "ctportal.api.BurstRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
+    # An analyst exporting 100,000 transactions at 1,000 a page makes 100 requests
+    # in a minute or two; the hourly limit leaves room for several such exports
+    # and a dashboard's worth of calls, the burst limit stops a runaway loop.
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="30/minute"),
-        "user": env("API_THROTTLE_USER", default="2000/hour"),
+        "user_burst": env("API_THROTTLE_USER_BURST", default="300/minute"),
+        "user": env("API_THROTTLE_USER", default="10000/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -298,6 +357,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Mail (lock notices to administrators): the console unless EMAIL_URL is set,
+# e.g. smtp+tls://user:password@smtp.example.org:587
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ctportal <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 EXPORTS_DIR = "exports"
 # Absolute address of the portal, for links in files built outside a request (IATI exports).

@@ -4,7 +4,7 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import IDENTITY_ENCRYPTION_DEVELOPMENT_KEY, env
+from .base import DATABASES, IDENTITY_ENCRYPTION_DEVELOPMENT_KEY, env
 
 DEBUG = False
 try:
@@ -31,6 +31,9 @@ except ValueError as exc:
         "IDENTITY_ENCRYPTION_KEYS holds a value that is not a Fernet key "
         "(32 url-safe base64-encoded bytes)."
     ) from exc
+
+# Each gunicorn thread keeps its database connection for a minute, checked before reuse.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -15,7 +15,11 @@ STORAGES = {
 CELERY_TASK_ALWAYS_EAGER = True
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
-    "DEFAULT_THROTTLE_RATES": {"anon": "1000/minute", "user": "100000/hour"},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "1000/minute",
+        "user_burst": "100000/minute",
+        "user": "100000/hour",
+    },
 }
 if REDIS_URL:
     CACHES["default"]["KEY_PREFIX"] = "ctportal-test"

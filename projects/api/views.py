@@ -7,7 +7,6 @@ body with an input serializer and hand the values to ``projects.services``.
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -17,14 +16,10 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, permissions, status, viewsets
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from ctportal import access
-from ctportal.api import TokenRateThrottle, expected_version, version_etag
+from ctportal.api import expected_version, version_etag
 
 from .. import services
 from ..filters import (
@@ -366,28 +361,3 @@ class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return Document.objects.visible_to(self.request.user).select_related("project")
-
-
-# Authentication ----------------------------------------------------------------
-
-
-class ObtainTokenView(ObtainAuthToken):
-    """Exchange a username and password for an API token; throttled per address."""
-
-    throttle_classes = [TokenRateThrottle]
-    # DRF's own list has its plain JSON parser; this one refuses over-deep nesting with a 400.
-    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
-
-    @extend_schema(summary="Exchange a username and password for an API token")
-    def post(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user = serializer.validated_data["user"]
-        if not access.has_role(user):
-            # The same answer as a wrong password: an account without a role has no API.
-            raise ValidationError(
-                {"non_field_errors": [_("Unable to log in with provided credentials.")]},
-                code="authorization",
-            )
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})

@@ -98,9 +98,10 @@ def test_an_unverified_case_worker_has_no_case_scope(case_workers):
     assert not access.needs_second_factor(case_workers["lb"])
 
 
-def test_the_second_factor_is_asked_of_case_workers_only(users):
-    assert access.needs_second_factor(users["case_worker_lb"])
-    for who in ("officer_eg", "me", "donor_a", "analyst", "admin", "norole"):
+def test_the_second_factor_is_asked_of_case_workers_and_administrators_only(users):
+    for who in ("case_worker_lb", "admin"):
+        assert access.needs_second_factor(users[who])
+    for who in ("officer_eg", "me", "donor_a", "analyst", "norole"):
         assert not access.needs_second_factor(users[who])
 
 

@@ -4,7 +4,6 @@ import io
 
 import pytest
 from django_otp import DEVICE_ID_SESSION_KEY
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from assistance import services
@@ -66,7 +65,7 @@ def client_for(who: str, user) -> APIClient:
     """Case workers and everyone else through a signed-in session; ``*_token`` with a token."""
     client = APIClient()
     if who.endswith("_token"):
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {f.api_token(user)[1]}")
     else:
         client.force_login(user)
     return client

@@ -13,8 +13,8 @@ import re
 import pytest
 from django.utils import timezone
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import AuthenticatorDevice
 from assistance.models import Case, Identity, IdentityAccess, Referral, Service
 from ctportal.access import Role
 from tests import factories as f
@@ -56,7 +56,7 @@ def lebanon_office(transactional_db):
         country_office=lebanon,
         first_name="Rania",
     )
-    device = TOTPDevice.objects.create(
+    device = AuthenticatorDevice.objects.create(
         user=worker, name="Authenticator app", key=TOTP_KEY, confirmed=True
     )
     reader = f.UserFactory(
@@ -83,7 +83,7 @@ def shot(tab, name: str) -> None:
     tab.screenshot(path=str(SCREENSHOTS / f"assistance-{name}.png"), full_page=True)
 
 
-def current_code(device: TOTPDevice) -> str:
+def current_code(device: AuthenticatorDevice) -> str:
     """What the authenticator app shows now."""
     device.refresh_from_db()
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)

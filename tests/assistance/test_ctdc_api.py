@@ -3,13 +3,13 @@ import io
 from collections import Counter
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from assistance import ctdc
 from assistance.export_models import CTDCExport
 from assistance.models import Case
 from projects.models import ExportStatus
+from tests import factories as f
 from tests.assistance.test_ctdc_exports import committed, shared  # noqa: F401
 
 RECORDS = "/api/v1/assistance/ctdc/records/"
@@ -71,9 +71,9 @@ def test_case_worker_gets_their_office_only_with_the_second_factor(
     assert session.get(RECORDS).json()["count"] == 30
 
     # A token carries no second factor: the office's cases are out of reach.
-    token = Token.objects.create(user=users["case_worker_lb"])
+    _token, secret = f.api_token(users["case_worker_lb"])
     by_token = APIClient()
-    by_token.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    by_token.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
     response = by_token.get(RECORDS)
     assert response.status_code == 200
     assert response.json()["count"] == 0

@@ -6,9 +6,9 @@ from unittest import mock
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from openpyxl import load_workbook
 
+from accounts.models import AuthenticatorDevice
 from assistance import ctdc
 from assistance.export_models import CTDCExport
 from assistance.export_services import ctdc_export_build, ctdc_export_request
@@ -215,7 +215,7 @@ def test_case_worker_file_keeps_the_scope_of_the_verified_session(
     # And once the authenticator is removed, pending files no longer see the cases either.
     export.status, export.second_factor = ExportStatus.PENDING, True
     export.save()
-    TOTPDevice.objects.filter(user=worker).delete()
+    AuthenticatorDevice.objects.filter(user=worker).delete()
     assert ctdc_export_build(export_id=export.pk).row_count == 0
 
 

@@ -1,11 +1,13 @@
-"""The case workers' second factor, through the real sign-in pages (never force_login)."""
+"""The second factor of case workers and administrators, through the real sign-in pages."""
+
+from base64 import b32encode
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import AuthenticatorDevice
 from assistance.models import Case
 from ctportal import access
 from ctportal.access import Role
@@ -24,7 +26,7 @@ def sign_in(user) -> Client:
     return client
 
 
-def token(device: TOTPDevice) -> str:
+def token(device: AuthenticatorDevice) -> str:
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return f"{totp.token():0{device.digits}d}"
 
@@ -64,7 +66,7 @@ def test_enrolment_shows_an_inline_qr_code_and_confirms_with_a_code(worker, case
     client = sign_in(worker)
     page = client.get(f"{ENROL}?next=/projects/")
     content = page.content.decode()
-    device = TOTPDevice.objects.get(user=worker)
+    device = AuthenticatorDevice.objects.get(user=worker)
 
     assert page.status_code == 200
     assert '<svg width="' in content
@@ -103,7 +105,7 @@ def test_with_a_device_every_page_sends_to_verification(worker, enrolled):
         assert client.get(path)["Location"].startswith(f"{VERIFY}?next="), path
     # A password alone cannot add another authenticator.
     assert client.get(ENROL)["Location"].startswith(VERIFY)
-    assert TOTPDevice.objects.filter(user=worker).count() == 1
+    assert AuthenticatorDevice.objects.filter(user=worker).count() == 1
 
 
 def test_a_valid_code_lets_the_case_worker_through(worker, enrolled, cases):
@@ -156,10 +158,90 @@ def test_signing_out_works_before_the_second_factor(worker):
     assert "_auth_user_id" not in client.session
 
 
-@pytest.mark.parametrize("who", ["officer_eg", "me", "donor_a", "analyst", "admin"])
+@pytest.mark.parametrize("who", ["officer_eg", "me", "donor_a", "analyst"])
 def test_other_roles_need_no_second_factor(users, who):
     client = sign_in(users[who])
 
     assert client.get("/projects/").status_code == 200
     assert client.get(ENROL)["Location"] == reverse("home")
     assert not access.needs_second_factor(users[who])
+
+
+# Administrators ------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_user(db):
+    return f.UserFactory(role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+
+
+def test_an_administrator_enrols_at_first_sign_in(admin_user, cases):
+    client = sign_in(admin_user)
+
+    for path in [*BLOCKED, "/admin/accounts/user/", "/assistance/cases/"]:
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response["Location"].startswith(f"{ENROL}?next="), path
+    assert client.get("/api/v1/projects/").status_code == 403
+
+    client.get(ENROL)
+    device = AuthenticatorDevice.objects.get(user=admin_user)
+    done = client.post(ENROL, {"token": token(device), "next": "/admin/"})
+
+    assert done["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/api/v1/projects/").status_code == 200
+
+
+def test_an_enrolled_administrator_verifies_before_the_admin(admin_user):
+    device = f.confirmed_device(admin_user)
+    client = sign_in(admin_user)
+
+    assert client.get("/admin/")["Location"].startswith(f"{VERIFY}?next=")
+    client.post(VERIFY, {"token": token(device)})
+
+    assert client.get("/admin/").status_code == 200
+
+
+def test_the_admin_sign_in_page_leads_to_the_second_factor(admin_user):
+    client = Client()
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": admin_user.username, "password": PASSWORD, "next": "/admin/"},
+    )
+
+    assert response.status_code == 302
+    assert client.get("/admin/")["Location"].startswith(f"{ENROL}?next=")
+
+
+def test_staff_of_any_role_give_a_second_factor(db):
+    staff = f.UserFactory(role=Role.ME_OFFICER, is_staff=True)
+
+    assert access.requires_second_factor(staff)
+    assert sign_in(staff).get("/admin/")["Location"].startswith(f"{ENROL}?next=")
+
+
+def test_a_reused_code_is_refused(worker, enrolled):
+    code = token(enrolled)
+    first = sign_in(worker)
+    assert first.post(VERIFY, {"token": code})["Location"] == reverse("home")
+
+    again = sign_in(worker).post(VERIFY, {"token": code})
+
+    assert again.status_code == 200
+    assert "not valid" in again.content.decode()
+
+
+def test_the_secret_is_encrypted_at_rest(worker, enrolled):
+    from django.db import connection
+
+    table = AuthenticatorDevice._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT key FROM {table} WHERE user_id = %s", [worker.pk])  # noqa: S608
+        (stored,) = cursor.fetchone()
+
+    assert enrolled.key not in stored
+    assert enrolled.key.upper() not in stored
+    assert b32encode(enrolled.bin_key).decode() not in stored
+    assert stored.startswith("gAAAAA")  # a Fernet token
+    assert AuthenticatorDevice.objects.get(pk=enrolled.pk).key == enrolled.key

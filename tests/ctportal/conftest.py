@@ -133,10 +133,7 @@ def full_portfolio(django_db_setup, django_db_blocker):
 @pytest.fixture
 def api_headers(db):
     """The Authorization header of a personal API token of ``user``."""
-    from rest_framework.authtoken.models import Token
-
     def headers(user) -> dict[str, str]:
-        token, _created = Token.objects.get_or_create(user=user)
-        return {"Authorization": f"Token {token.key}"}
+        return {"Authorization": f"Token {f.api_token(user)[1]}"}
 
     return headers

@@ -268,6 +268,41 @@ def test_swagger_ui_sends_anonymous_visitors_to_sign_in():
     assert "/accounts/login/" in response["Location"]
 
 
+def test_each_user_has_a_burst_limit_beside_the_hourly_one(users, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            "anon": "100/minute",
+            "user_burst": "2/minute",
+            "user": "1000/hour",
+        },
+    }
+    client = APIClient()
+    client.force_authenticate(users["analyst"])
+    other = APIClient()
+    other.force_authenticate(users["me"])
+
+    statuses = [client.get("/api/v1/projects/").status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]
+    assert client.get("/api/v1/projects/").json()["error"]["code"] == "throttled"
+    assert other.get("/api/v1/projects/").status_code == 200
+
+
+def test_the_default_limits_let_an_analyst_page_a_large_portfolio():
+    from rest_framework.throttling import UserRateThrottle
+
+    from ctportal.api import BurstRateThrottle
+    from ctportal.settings import base
+
+    rates = base.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    per_minute = BurstRateThrottle().parse_rate(rates["user_burst"])
+    per_hour = UserRateThrottle().parse_rate(rates["user"])
+    # 100,000 transactions at the largest page (1,000 rows) is 100 requests.
+    assert per_minute == (300, 60) and per_hour == (10000, 3600)
+    assert per_minute[0] >= 100 and per_hour[0] >= 5 * 100
+
+
 # Bodies the parser refuses ------------------------------------------------------
 
 

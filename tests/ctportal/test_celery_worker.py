@@ -3,14 +3,13 @@
 import os
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 import redis
-from celery.app.backends import by_url
-from celery.result import AsyncResult
 from django.conf import settings
 from django.db import connection
 
@@ -104,23 +103,22 @@ def test_worker_builds_a_portfolio_export(worker):
     f.ProjectFactory.create_batch(3)
     export = PortfolioExport.objects.create(requested_by=admin, format=PortfolioExport.Format.CSV)
 
-    # This process's app is configured eager with its broker on REDIS_URL:
-    # send over an explicit connection and read the result from the worker's backend.
-    backend_class, backend_url = by_url(worker["broker"], app.loader)
+    # This process's app is configured eager with its broker on REDIS_URL: send over an
+    # explicit connection. Results are not stored (the job's row is its outcome).
     with app.connection_for_write(worker["broker"]) as broker:
-        sent = build_portfolio_export.apply_async(
-            args=[export.pk], queue=worker["queue"], connection=broker
+        build_portfolio_export.apply_async(
+            args=[export.pk, export.attempt], queue=worker["queue"], connection=broker
         )
-    pending = AsyncResult(sent.id, app=app, backend=backend_class(app=app, url=backend_url))
-    try:
-        result = pending.get(timeout=60)
-    except Exception:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        export.refresh_from_db()
+        if export.status in (ExportStatus.DONE, ExportStatus.FAILED):
+            break
+        time.sleep(0.2)
+    else:
         print(worker["log"].read_text())
-        raise
-    pending.forget()
 
-    assert result == {"id": export.pk, "status": ExportStatus.DONE, "projects": 3}
-    export.refresh_from_db()
+    assert export.project_count == 3
     assert export.status == ExportStatus.DONE
     assert export.finished_at is not None
     assert export.file.name.endswith(".csv")

@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.test import Client, RequestFactory
-from rest_framework.authtoken.models import Token
+from tests import factories as f
 
 from ctportal import errors
 from projects.api.views import ProjectViewSet
@@ -97,7 +97,7 @@ def test_body_too_large_handler_status(db):
 @pytest.mark.parametrize("url", ["/api/v1/projects/", "/api/v1/research/outputs/"])
 def test_a_json_body_too_large_is_413_in_the_api_format(users, settings, url):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
-    key = Token.objects.create(user=users["admin"]).key
+    key = f.api_token(users["admin"])[1]
     body = '{"title": "' + "x" * 2000 + '"}'
     response = Client().post(
         url, body, content_type="application/json", HTTP_AUTHORIZATION=f"Token {key}"

@@ -70,3 +70,69 @@ def test_deploy_checks_pass_with_production_settings():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+# Redis unreachable: the cache fails open -------------------------------------------
+
+
+@pytest.fixture
+def cache_down(settings):
+    """The production cache configuration pointed at a closed port on this machine."""
+    import socket
+
+    from ctportal.settings.base import redis_cache
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # Nothing listens on the port once the probe is closed.
+    settings.CACHES = {"default": redis_cache(f"redis://127.0.0.1:{port}/0")}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            "anon": "30/minute",
+            "user_burst": "300/minute",
+            "user": "10000/hour",
+        },
+    }
+    return port
+
+
+def test_the_api_answers_with_the_cache_down_and_says_so_in_the_log(
+    portfolio, users, cache_down, caplog
+):
+    import time
+
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    started = time.monotonic()
+    with caplog.at_level("WARNING", logger="ctportal.cache"):
+        token = client.post(
+            "/api/v1/auth/token/",
+            {"username": users["analyst"].username, "password": "correct horse battery staple"},
+        )
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
+        projects = client.get("/api/v1/projects/")
+
+    assert token.status_code == 200
+    assert projects.status_code == 200
+    assert projects.json()["count"] == 3
+    # Each cache call gives up at once on a refused connection (a busy CI machine aside).
+    assert time.monotonic() - started < 15
+    assert any(record.name == "ctportal.cache" for record in caplog.records)
+
+
+def test_dashboards_answer_with_the_cache_down(client, portfolio, users, cache_down):
+    from tests import factories as f
+
+    dashboard = f.DashboardFactory(slug="outage", audience="portfolio")
+    f.WidgetFactory(dashboard=dashboard, kind="kpi", metric="projects")
+    client.force_login(users["admin"])
+
+    response = client.get("/dashboards/outage/")
+
+    assert response.status_code == 200
+    assert (
+        "Dashboard" in response.content.decode() or dashboard.title_en in response.content.decode()
+    )

@@ -10,6 +10,7 @@ import pytest
 from ctportal.access import Role
 from dashboards.models import Dashboard
 from tests import factories as f
+from tests.assistance.test_browser import current_code
 from tests.test_browser import CHROMIUM, SCREENSHOTS, browser, page, sync_api  # noqa: F401
 
 PASSWORD = "correct horse battery staple"
@@ -46,11 +47,13 @@ def funded(transactional_db):
         f.CaseFactory(country_office=egypt, project=ours)
     for _ in range(20):
         f.CaseFactory(country_office=lebanon, project=theirs)
+    admin = f.UserFactory(
+        username="amina", role=Role.ADMINISTRATOR, is_staff=True, first_name="Amina"
+    )
     return {
         "donor": donor,
-        "admin": f.UserFactory(
-            username="amina", role=Role.ADMINISTRATOR, is_staff=True, first_name="Amina"
-        ),
+        "admin": admin,
+        "device": f.confirmed_device(admin),
         "reader": f.UserFactory(
             username="nora", role=Role.DONOR, organisation=donor, first_name="Nora"
         ),
@@ -65,7 +68,12 @@ def test_a_donor_dashboard_from_the_admin_to_the_donor_in_arabic(browser, page, 
     page.fill("#id_username", "amina")
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
+    # Administrators confirm the sign-in with their authenticator app before the admin.
     page.goto("/admin/dashboards/dashboard/add/")
+    page.wait_for_url("**/accounts/second-factor/verify/**")
+    page.fill("#id_token", current_code(funded["device"]))
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url("**/admin/dashboards/dashboard/add/")
     page.fill("#id_title_en", "What the Netherlands fund")
     page.select_option("#id_audience", "donor")
     page.select_option("#id_donor", str(funded["donor"].pk))

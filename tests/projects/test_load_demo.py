@@ -161,3 +161,15 @@ def test_no_demo_users_without_debug_unless_asked(settings):
     assert not User.objects.filter(username__in=demo.USERS).exists()
     assert "Demo users not created" in err
     assert "password" not in out
+
+
+@pytest.mark.django_db
+def test_the_printed_logins_say_the_admin_enrols_a_second_factor():
+    out, _err = load("--with-users")
+
+    admin_line = next(line for line in out.splitlines() if line.strip().startswith("admin "))
+    assert "second factor set up at first sign-in" in admin_line
+    admin = User.objects.get(username="admin")
+    from ctportal.access import requires_second_factor
+
+    assert requires_second_factor(admin)

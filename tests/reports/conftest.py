@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from reports.models import DonorReport
 from tests import factories as f
@@ -124,6 +125,10 @@ def make_report(project_data, users):
             "next_steps": "A study visit in the next quarter.",
             **fields,
         }
+        if values.get("status") == "running":
+            # A build that is alive: its worker's heartbeat is fresh.
+            values.setdefault("started_at", timezone.now())
+            values.setdefault("heartbeat_at", timezone.now())
         return DonorReport.objects.create(**values)
 
     return make

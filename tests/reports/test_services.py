@@ -152,30 +152,35 @@ def test_generate_refuses_a_report_already_being_generated(users, make_report):
     assert (report.status, report.progress) == ("running", 40)
 
 
-def test_a_report_silent_for_half_an_hour_may_be_generated_again(
-    users, make_report, django_capture_on_commit_callbacks
+def test_a_report_whose_worker_fell_silent_is_stopped_and_may_be_generated_again(
+    users, make_report, settings, django_capture_on_commit_callbacks
 ):
-    report = make_report(status="running", progress=40)
-    lost = timezone.now() - datetime.timedelta(minutes=31)
-    DonorReport.objects.filter(pk=report.pk).update(updated_at=lost)
+    report = make_report(status="running", progress=70, step="pdf")
+    silent = timezone.now() - datetime.timedelta(seconds=settings.JOB_STOPPED_AFTER + 1)
+    DonorReport.objects.filter(pk=report.pk).update(heartbeat_at=silent)
     report.refresh_from_db()
-    assert report.stalled and not report.in_progress
+    assert report.stopped and not report.in_progress
+    assert report.job_state == "stopped"
 
     with django_capture_on_commit_callbacks(execute=True):
         services.report_generate(user=users["admin"], report=report)
 
     report.refresh_from_db()
-    assert report.status == "done" and not report.stalled
+    assert report.status == "done" and not report.stopped
+    assert report.attempt == 1
 
 
-def test_each_step_keeps_a_running_report_from_looking_stalled(make_report):
+def test_each_step_is_a_heartbeat(make_report, settings):
     report = make_report(status="running", progress=40)
     DonorReport.objects.filter(pk=report.pk).update(
-        updated_at=timezone.now() - datetime.timedelta(hours=2)
+        heartbeat_at=timezone.now() - datetime.timedelta(hours=2)
     )
-    services._set_state(report.pk, progress=60)
     report.refresh_from_db()
-    assert report.in_progress and not report.stalled
+    assert report.stopped
+
+    services._set_state(report, progress=60)
+    report.refresh_from_db()
+    assert report.in_progress and not report.stopped
 
 
 @pytest.mark.parametrize("name", NOT_EDITORS)
@@ -201,9 +206,9 @@ def test_build_records_steps_and_is_idempotent(make_report, monkeypatch):
     seen = []
     original = services._set_state
 
-    def record(report_id, **fields):
+    def record(report, **fields):
         seen.append(fields)
-        original(report_id, **fields)
+        original(report, **fields)
 
     monkeypatch.setattr(services, "_set_state", record)
 
@@ -214,7 +219,7 @@ def test_build_records_steps_and_is_idempotent(make_report, monkeypatch):
 
     assert built.status == again.status == "done"
     assert steps == ["figures", "spreadsheet", "pdf", "saving"]
-    assert percents == sorted(percents) and percents[-1] == 100
+    assert percents == sorted(percents) and built.progress == 100
     assert again.finished_at == built.finished_at
     assert report_files() == {f"donor-report-{report.pk}.xlsx", f"donor-report-{report.pk}.pdf"}
 
@@ -264,14 +269,11 @@ def test_a_failure_is_recorded_with_its_reason_and_a_retry_succeeds(make_report,
 
 def test_a_crash_after_files_were_written_leaves_no_duplicates_on_retry(make_report, monkeypatch):
     report = make_report(status="queued")
-    original = services._set_state
 
-    def crash_when_done(report_id, **fields):
-        if fields.get("status") == "done":
-            raise ConnectionError("database went away")
-        original(report_id, **fields)
+    def crash_when_done(report, **fields):
+        raise ConnectionError("database went away")
 
-    monkeypatch.setattr(services, "_set_state", crash_when_done)
+    monkeypatch.setattr(services, "job_finish", crash_when_done)
     with pytest.raises(ConnectionError):
         services.report_build(report_id=report.pk)
     monkeypatch.undo()

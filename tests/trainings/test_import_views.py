@@ -1,10 +1,12 @@
 """The import page: roles, upload, errors shown, template downloads and the status JSON."""
 
+import datetime
 import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from tests import factories as f
@@ -158,6 +160,8 @@ def test_status_json_for_a_running_import(users, session):
         status=ImportStatus.VALIDATING,
         total_rows=4_000,
         processed_rows=1_000,
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
     )
     page = client_for(users["officer_eg"]).get(url(session)).content.decode()
     assert f"/trainings/imports/{record.pk}/status/" in page
@@ -176,3 +180,36 @@ def test_status_json_for_a_running_import(users, session):
     assert client_for(users["me"]).get(f"/trainings/imports/{record.pk}/status/").status_code == 403
     outside = client_for(users["officer_lb_project"])
     assert outside.get(f"/trainings/imports/{record.pk}/status/").status_code == 404
+
+
+def test_an_import_whose_worker_fell_silent_is_stopped_and_may_be_run_again(
+    users, session, settings, django_capture_on_commit_callbacks
+):
+    silent = timezone.now() - datetime.timedelta(seconds=settings.JOB_STOPPED_AFTER + 1)
+    record = AttendanceImport.objects.create(
+        session=session,
+        uploaded_by=users["officer_eg"],
+        original_name="big.csv",
+        status=ImportStatus.WRITING,
+        total_rows=4_000,
+        attempt=1,
+        started_at=silent,
+        heartbeat_at=silent,
+    )
+    officer = client_for(users["officer_eg"])
+    page = officer.get(url(session)).content.decode()
+    assert "Stopped: run it again" in page
+    assert f"/trainings/imports/{record.pk}/run-again/" in page
+    assert officer.get(f"/trainings/imports/{record.pk}/status/").json()["finished"] is True
+
+    outside = client_for(users["officer_lb_project"])
+    assert outside.post(f"/trainings/imports/{record.pk}/run-again/").status_code == 404
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = officer.post(f"/trainings/imports/{record.pk}/run-again/")
+
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert (record.status, record.attempt, len(callbacks)) == (ImportStatus.PENDING, 2, 1)
+    assert officer.post(f"/trainings/imports/{record.pk}/run-again/").status_code == 302
+    record.refresh_from_db()
+    assert record.attempt == 2  # waiting for a worker: not queued twice

@@ -1,14 +1,16 @@
-"""Re-encrypt identities, notes and attachments with the first of IDENTITY_ENCRYPTION_KEYS."""
+"""Re-encrypt identities, notes, attachments and authenticator secrets with the first key."""
 
 from django.core.management.base import BaseCommand
 
+from accounts.services import authenticator_keys_reencrypt
 from assistance.note_files import attachments_reencrypt
 from assistance.services import identities_reencrypt
 
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt every identity, case note and attachment with the first of "
+        "Re-encrypt every identity, case note, attachment and authenticator-app secret "
+        "with the first of "
         "IDENTITY_ENCRYPTION_KEYS. Put the new key first, keep the old ones, run this, "
         "then remove the old keys."
     )
@@ -16,8 +18,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         count = identities_reencrypt()
         files = attachments_reencrypt()
+        devices = authenticator_keys_reencrypt()
         self.stdout.write(
             self.style.SUCCESS(
-                f"{count} rows and {files} attachments re-encrypted with the current key."
+                f"{count} rows, {files} attachments and {devices} authenticator secrets "
+                "re-encrypted with the current key."
             )
         )

@@ -261,6 +261,8 @@ def load_users(system, orgs: dict, countries: dict) -> list[tuple[str, str, str,
             where = ", ".join(c.name_en for c in assigned)
         else:
             where = "all projects"
+        if is_admin:
+            where += ", Django admin (second factor set up at first sign-in)"
         table.append((username, password, str(Role(role).label), where))
     return table
 
