@@ -133,6 +133,7 @@ def full_portfolio(django_db_setup, django_db_blocker):
 @pytest.fixture
 def api_headers(db):
     """The Authorization header of a personal API token of ``user``."""
+
     def headers(user) -> dict[str, str]:
         return {"Authorization": f"Token {f.api_token(user)[1]}"}
 

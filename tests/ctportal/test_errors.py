@@ -3,10 +3,10 @@
 import pytest
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.test import Client, RequestFactory
-from tests import factories as f
 
 from ctportal import errors
 from projects.api.views import ProjectViewSet
+from tests import factories as f
 
 HANDLERS = [
     (errors.bad_request, 400),
