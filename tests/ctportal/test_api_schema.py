@@ -9,7 +9,7 @@ derandomized and bounded, so a run is repeatable and short.
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished
+from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
@@ -34,8 +34,10 @@ MAX_EXAMPLES = 5
 @pytest.fixture
 def in_process(db):
     """The WSGI handler as the test client runs it: no closing of the test's connection."""
+    request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield application
+    request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
 
 
