@@ -10,7 +10,16 @@ from django.contrib import admin
 from ctportal import access
 from projects.admin import ScopedAdmin
 
-from .models import Case, CTDCExport, IdentityAccess, Referral, Service, Shelter, ShelterStay
+from .models import (
+    Case,
+    CTDCExport,
+    CTDCRelease,
+    IdentityAccess,
+    Referral,
+    Service,
+    Shelter,
+    ShelterStay,
+)
 
 
 class ReadOnlyMixin:
@@ -88,11 +97,26 @@ class IdentityAccessAdmin(ReadOnlyMixin, admin.ModelAdmin):
 class CTDCExportAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Who exported anonymised case data, when, and how much was generalised or left out."""
 
-    list_display = ("created_at", "requested_by", "format", "status", "row_count")
+    list_display = ("created_at", "requested_by", "format", "release", "status", "row_count")
     list_filter = ("status", "format")
     list_select_related = ("requested_by",)
     date_hierarchy = "created_at"
     exclude = ("file",)
+
+    def has_module_permission(self, request):
+        return access.role_of(request.user) == access.Role.ADMINISTRATOR
+
+    def has_view_permission(self, request, obj=None):
+        return access.role_of(request.user) == access.Role.ADMINISTRATOR
+
+
+@admin.register(CTDCRelease)
+class CTDCReleaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Published releases and their figures; a new one is published from the exports page."""
+
+    list_display = ("pk", "published_at", "published_by", "k", "total", "suppressed_count")
+    list_select_related = ("published_by",)
+    date_hierarchy = "published_at"
 
     def has_module_permission(self, request):
         return access.role_of(request.user) == access.Role.ADMINISTRATOR

@@ -7,7 +7,7 @@ about any real victim is known or used: every case here is drawn from a
 seeded random generator, and every name is plainly fictitious ("Demo
 Person LB-007"). Each country office gets a shelter, a demo case worker and
 40 to 60 cases with services, referrals, shelter stays and notes, most of
-them consenting to sharing anonymised data, so the CTDC export has rows.
+them consenting to sharing anonymised data, so the CTDC release has rows.
 
 Cases and their care are written in bulk, as the office's demo case worker,
 with their history rows and identity access log entries, so the demo loads
@@ -31,6 +31,7 @@ from ctportal.access import Role
 from projects.models import Country, Organisation, Project
 
 from . import care_services
+from .ctdc import ctdc_release_publish, current_release
 from .models import (
     Case,
     CaseNote,
@@ -404,6 +405,9 @@ def load_assistance(system, *, with_logins: bool) -> Loaded:
             password = PASSWORD.format(username=office.username)
             scope = f"{country.name_en} office (second factor set up at first sign-in)"
             loaded.logins.append((office.username, password, str(Role.CASE_WORKER.label), scope))
+    if loaded.created or current_release() is None:
+        # The CTDC files and records are cut from a release: publish one of the new cases.
+        ctdc_release_publish()
     return loaded
 
 

@@ -1,4 +1,5 @@
-"""Requesting and building anonymised CTDC exports (see ``assistance.ctdc``)."""
+"""Requesting and building anonymised CTDC files, cut from the current release (see
+``assistance.ctdc``)."""
 
 from __future__ import annotations
 
@@ -14,25 +15,34 @@ from accounts.models import AuthenticatorDevice
 from ctportal import access
 from ctportal.jobs import job_finish, job_queue, job_rerun, job_run, job_store
 
-from .ctdc import anonymised_records
+from .ctdc import available_release, current_release, published_rows, release_records
 from .export_models import CTDCExport
 from .exports import WRITERS, spool
 
 
 def ctdc_export_request(*, user, fmt: str) -> CTDCExport:
-    """Queue the CTDC file of the cases the user may count; built after commit.
+    """Queue the CTDC file of the current release's records the user may count; built
+    after commit from that release, even if another is published meanwhile.
 
-    Anyone with a role may ask: each gets the k-anonymised records of their own
-    scope (``Case.objects.counted_for``), which is empty for some.
+    Anyone with a role may ask: each gets the records of their own scope
+    (``Case.objects.counted_for``), which is empty for some.
     """
     if not access.has_role(user):
         raise PermissionDenied
     if fmt not in CTDCExport.Format.values:
         raise ValidationError({"format": _("Unknown export format.")})
+    release = current_release()
+    if release is None:
+        raise ValidationError(
+            _("No anonymised release has been published yet. An administrator publishes one.")
+        )
     with transaction.atomic():
         return job_queue(
             CTDCExport(
-                requested_by=user, format=fmt, second_factor=access.second_factor_verified(user)
+                requested_by=user,
+                format=fmt,
+                release=release,
+                second_factor=access.second_factor_verified(user),
             )
         )
 
@@ -65,17 +75,24 @@ def ctdc_export_build(*, export_id: int, attempt: int | None = None, task=None) 
 
 
 def _build_ctdc_file(export: CTDCExport) -> None:
-    export = CTDCExport.objects.select_related("requested_by").get(pk=export.pk)
+    export = CTDCExport.objects.select_related("requested_by", "release").get(pk=export.pk)
+    release = export.release
+    if release is None or available_release(release.pk) is None:
+        # Its release's records were dropped while it waited: the current release.
+        release = current_release()
+    user = _acting_user(export)
+    suppressed = release_records(release, user).suppressed().count()
     with spool() as handle:
-        with anonymised_records(_acting_user(export)) as (plan, rows):
-            count = WRITERS[export.format](rows, handle)
+        rows = published_rows(release, user).iterator(chunk_size=2000)
+        count = WRITERS[export.format](rows, handle)
         handle.seek(0)
         name = job_store(export, "file", f"ctdc-{export.pk}.{export.format}", File(handle))
     job_finish(
         export,
         file=name,
+        release=release,
         row_count=count,
-        suppressed_count=plan.suppressed,
-        generalisation=plan.levels,
+        suppressed_count=suppressed,
+        generalisation=release.generalisation if release else {},
         error="",
     )

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,8 +19,8 @@ from ctportal import access
 from ctportal.files import file_response
 from ctportal.suppression import Cell
 
-from .ctdc import K, coarser
-from .ctdc_hierarchy import QUASI_IDENTIFIERS
+from .ctdc import LAYOUT_VERSION, QUASI_IDENTIFIERS, K, coarser
+from .ctdc import current_release as current_ctdc_release
 from .export_models import CTDCExport
 from .export_selectors import ctdc_exports_for, downloadable_ctdc_export
 from .export_services import ctdc_export_request, ctdc_export_rerun
@@ -67,6 +68,9 @@ def exports(request) -> HttpResponse:
         "form": form,
         "rows": rows,
         "k": K,
+        "layout": LAYOUT_VERSION,
+        "release": current_ctdc_release(),
+        "may_publish": access.role_of(request.user) == access.Role.ADMINISTRATOR,
         "hierarchy": [(qi.label, qi.level_labels) for qi in QUASI_IDENTIFIERS],
     }
     return render(
@@ -99,3 +103,31 @@ def download(request, pk: int) -> FileResponse:
     if export is None:
         raise Http404
     return file_response(export.file, title=f"ctdc-{export.created_at:%Y%m%d-%H%M}")
+
+
+@login_required
+@require_http_methods(["POST"])
+def publish(request) -> HttpResponse:
+    """An administrator publishes a new release, in the background: a national caseload
+    takes longer than a page may. Files asked for once it is done are cut from it."""
+    if access.role_of(request.user) != access.Role.ADMINISTRATOR:
+        raise Http404
+    from .tasks import publish_ctdc_release
+
+    user_id = request.user.pk
+    try:
+        with transaction.atomic():
+            transaction.on_commit(lambda: publish_ctdc_release.delay(user_id))
+    except Exception:
+        # Without a broker the release is published in this request.
+        logger.exception("CTDC release failed while publishing in-process")
+        messages.error(request, _("The release could not be published."))
+    else:
+        messages.success(
+            request,
+            _(
+                "A new release is being published. Files asked for once it is done are cut "
+                "from it; this page shows which release is current."
+            ),
+        )
+    return redirect("assistance_exports:list")

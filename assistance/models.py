@@ -310,4 +310,4 @@ class CaseNote(models.Model):
 
 # Services, referrals and shelters live in their own module; Django finds them here.
 from .care_models import Referral, Service, Shelter, ShelterStay  # noqa: E402, F401
-from .export_models import CTDCExport  # noqa: E402, F401
+from .export_models import CTDCExport, CTDCRecord, CTDCRelease  # noqa: E402, F401

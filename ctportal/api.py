@@ -1,7 +1,5 @@
 """Conventions every API endpoint shares: permission, pagination, errors, CSV, throttling."""
 
-import csv
-import io
 import re
 
 from django.core.exceptions import (
@@ -13,13 +11,15 @@ from django.core.exceptions import (
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, parsers, permissions, renderers, serializers, status
+from rest_framework import exceptions, parsers, permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from ctportal import access
+from ctportal.api_csv import FORMULA_PREFIXES, CSVRenderer  # noqa: F401 (named from here)
 from ctportal.audit import StaleVersion
 
 
@@ -33,9 +33,37 @@ class HasRole(permissions.BasePermission):
 
 
 class PortalPagination(PageNumberPagination):
+    """Pages of 50 (``page_size`` up to 1000), in JSON and CSV alike.
+
+    A CSV body has no room for ``count``/``next``/``previous``, so every list also
+    says them in headers: ``X-Total-Count`` and an RFC 8288 ``Link`` (first, prev,
+    next, last), which keeps the format asked for (``?format=csv``).
+    """
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response["X-Total-Count"] = str(self.page.paginator.count)
+        links = self.get_links()
+        if links:
+            response["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links)
+        return response
+
+    def get_links(self) -> list[tuple[str, str]]:
+        """The (rel, absolute URL) pairs of the pages around this one."""
+        url = self.request.build_absolute_uri()
+        number, last = self.page.number, self.page.paginator.num_pages
+        links = []
+        if number > 1:
+            links.append(("first", remove_query_param(url, self.page_query_param)))
+            links.append(("prev", self.get_previous_link()))
+        if self.page.has_next():
+            links.append(("next", self.get_next_link()))
+            links.append(("last", replace_query_param(url, self.page_query_param, last)))
+        return links
 
 
 class JSONParser(parsers.JSONParser):
@@ -104,71 +132,6 @@ def expected_version(request) -> int | None:
 # drf-spectacular's Swagger UI page carries one small inline <style>; CSP allows
 # exactly that block (a test recomputes the hash from the served page).
 SWAGGER_UI_STYLE_HASH = "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='"
-
-# Spreadsheets run cells that start with these as formulas.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-class CSVRenderer(renderers.BaseRenderer):
-    """Flattens a paginated list (or one object) into CSV; nested keys join with a dot."""
-
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        if data is None:
-            return b""
-        if isinstance(data, dict) and "results" in data:
-            rows = data["results"]
-        elif isinstance(data, list):
-            rows = data
-        else:
-            rows = [data]
-        flat = [self._flatten(row) for row in rows]
-        header: list[str] = []
-        for row in flat:
-            header.extend(key for key in row if key not in header)
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=header, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(flat)
-        self._name_download(renderer_context or {})
-        return ("\ufeff" + out.getvalue()).encode(self.charset)
-
-    @staticmethod
-    def _name_download(context: dict) -> None:
-        response, view = context.get("response"), context.get("view")
-        if response is None or response.status_code >= 400:
-            return
-        name = getattr(view, "basename", None) or "export"
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-
-    @staticmethod
-    def _cell(value):
-        if value is None:
-            return ""
-        if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-            try:
-                float(value)
-            except ValueError:
-                return "'" + value
-        return value
-
-    def _flatten(self, value, prefix: str = "") -> dict:
-        if isinstance(value, dict):
-            flat: dict = {}
-            for key, item in value.items():
-                flat.update(self._flatten(item, f"{prefix}{key}."))
-            return flat
-        if isinstance(value, list):
-            if all(not isinstance(item, dict | list) for item in value):
-                return {prefix[:-1]: self._cell("; ".join(str(item) for item in value))}
-            flat = {}
-            for index, item in enumerate(value):
-                flat.update(self._flatten(item, f"{prefix}{index}."))
-            return flat
-        return {prefix[:-1]: self._cell(value)}
 
 
 class TokenRateThrottle(AnonRateThrottle):

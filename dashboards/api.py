@@ -22,8 +22,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ctportal import access
+from ctportal.api_csv import HXL_PARAMETER
 
 from .figures import BadDimension, Figure, figures, parse_filters
+from .hxl import dimension_hashtag, label_hashtag, value_hashtag
 from .registry import DIMENSIONS, METRICS, Metric, UnknownMetric, get_metric
 
 # More would mostly give cells too small to show, and ever larger answers.
@@ -152,6 +154,25 @@ def csv_rows(figure: Figure) -> list[dict[str, Any]]:
     return rows
 
 
+def csv_layout(figure: Figure) -> tuple[dict[str, str], dict[str, str]]:
+    """The columns of :func:`csv_rows` and their HXL hashtags."""
+    metric = figure.metric
+    columns = {"metric": "metric"}
+    hashtags = {"metric": "#indicator+code"}
+    for dim in figure.dimensions:
+        columns[dim] = dim
+        columns[f"{dim}_label"] = f"{dim}_label"
+        hashtags[dim] = dimension_hashtag(dim)
+        hashtags[f"{dim}_label"] = label_hashtag(dim)
+    for name in ("value", "suppressed", "display", "total"):
+        columns[name] = name
+    hashtags["value"] = value_hashtag(unit=metric.unit, sensitivity=metric.sensitivity)
+    hashtags.update(
+        {"suppressed": "#meta+suppressed", "display": "#meta+display", "total": "#meta+total"}
+    )
+    return columns, hashtags
+
+
 CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, description="Metric code")
 
 
@@ -195,7 +216,8 @@ class MetricDataView(APIView):
             "filter selects the metric's own country (a project's recipient country, where "
             "a session was held, a case's office, the countries a study covers). CSV "
             "(`format=csv` or `Accept: text/csv`) has the cells, then the totals, marked by "
-            "the `total` column. " + SUPPRESSION
+            "the `total` column; `hxl=1` adds a row of HXL hashtags under the header. "
+            + SUPPRESSION
         ),
         parameters=[
             CODE,
@@ -208,6 +230,7 @@ class MetricDataView(APIView):
                 OpenApiParameter(name, kind, description=str(label))
                 for name, (label, kind) in FILTERS.items()
             ],
+            HXL_PARAMETER,
         ],
         responses={
             (200, "application/json"): MetricFigureSerializer,
@@ -231,6 +254,7 @@ class MetricDataView(APIView):
             raise ValidationError({"dimensions": [str(exc)]}) from exc
         self.basename = f"metric-{metric.code}"
         if getattr(request.accepted_renderer, "format", "") == "csv":
+            self.csv_columns, self.csv_hxl = csv_layout(figure)
             return Response(csv_rows(figure))
         limit = (
             access.small_cell_limit(request.user, metric.sensitivity) if metric.sensitivity else 0

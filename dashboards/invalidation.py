@@ -21,6 +21,8 @@ SOURCE_APPS = {"projects", "trainings", "assistance", "research"}
 NOT_SOURCES = {
     "assistance.identityaccess",
     "assistance.ctdcexport",
+    "assistance.ctdcrelease",
+    "assistance.ctdcrecord",
     "assistance.casenote",
     "projects.portfolioexport",
     "trainings.attendanceimport",

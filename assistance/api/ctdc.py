@@ -1,9 +1,8 @@
 """Anonymised case records in the CTDC layout, under /api/v1/assistance/ctdc/.
 
 ``records/`` is what analysts (and everyone else) get of victim data as rows:
-k-anonymised CTDC records of the cases the caller may count, built on each
-request from the same plan as the files. ``exports/`` queues those files,
-lists the caller's own and hands them out.
+the caller's share of the current CTDC release, the same rows the files are cut
+from. ``exports/`` queues those files, lists the caller's own and hands them out.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -23,8 +23,10 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 
 from ctportal import access
 from ctportal.api import PortalPagination
@@ -33,13 +35,12 @@ from ctportal.suppression import Cell
 
 from ..ctdc import (
     COLUMNS,
-    QI_KEYS,
+    LAYOUT_VERSION,
     K,
-    consistent_read,
-    ctdc_row,
-    plan_for,
-    published_cases,
-    sharable_cases,
+    available_release,
+    current_release,
+    published_rows,
+    release_records,
 )
 from ..export_models import CTDCExport
 from ..export_selectors import ctdc_exports_for, downloadable_ctdc_export
@@ -48,10 +49,10 @@ from ..export_services import ctdc_export_request
 logger = logging.getLogger(__name__)
 
 SCOPE = (
-    "Cases you may count whose victim consented to sharing anonymised data: donors those of "
-    "the projects their organisation funds, programme officers those of their projects, "
-    "case workers those of their office (in a session confirmed with the second factor), "
-    "administrators, M&E officers and analysts all of them."
+    "Records of the cases you may count whose victim consented to sharing anonymised data: "
+    "donors those of the projects their organisation funds, programme officers those of "
+    "their projects, case workers those of their office (in a session confirmed with the "
+    "second factor), administrators, M&E officers and analysts all of them."
 )
 
 
@@ -61,23 +62,22 @@ def _suppressed(count: int, user) -> int | None:
     return None if cell.suppressed else count
 
 
-class PublishedRecords:
-    """The published rows as a paginator wants them: the count is known from the plan."""
-
-    def __init__(self, queryset, count: int):
-        self.queryset, self._count = queryset, count
-
-    def count(self) -> int:
-        return self._count
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __getitem__(self, index):
-        return self.queryset[index]
-
-
 class RecordPagination(PortalPagination):
+    """Pages of one release: the links name it, so a new release cannot change pages."""
+
+    release_id: int | None = None
+
+    def _pinned(self, url: str | None) -> str | None:
+        if url is None or self.release_id is None:
+            return url
+        return replace_query_param(url, "release", self.release_id)
+
+    def get_next_link(self):
+        return self._pinned(super().get_next_link())
+
+    def get_previous_link(self):
+        return self._pinned(super().get_previous_link())
+
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data["results"])
         meta = {key: value for key, value in data.items() if key != "results"}
@@ -89,10 +89,27 @@ RECORD_FIELDS = {name: serializers.JSONField(allow_null=True, read_only=True) fo
 
 
 class RecordsView(GenericAPIView):
-    """k-anonymised CTDC records (k = 11) of the cases the caller may count."""
+    """The caller's share of the current CTDC release (k = 11)."""
 
     pagination_class = RecordPagination
     filter_backends: list = []
+    # CTDC's own column names, as in its published data set and the export files.
+    csv_columns = {name: name for name in COLUMNS}
+
+    def _release(self, request):
+        asked = request.query_params.get("release")
+        if asked is None:
+            return current_release()
+        try:
+            pk = serializers.IntegerField(min_value=1).run_validation(asked)
+        except ValidationError as exc:
+            raise ValidationError({"release": exc.detail}) from exc
+        release = available_release(pk)
+        if release is None:
+            raise ValidationError(
+                {"release": [_("This release is no longer available; ask for the current one.")]}
+            )
+        return release
 
     @extend_schema(
         parameters=[
@@ -100,21 +117,34 @@ class RecordsView(GenericAPIView):
             OpenApiParameter(
                 "page_size", OpenApiTypes.INT, description="Records per page (at most 1000)."
             ),
+            OpenApiParameter(
+                "release",
+                OpenApiTypes.INT,
+                description="A release (default: the current one); the page links name it.",
+            ),
         ],
         description=(
-            f"One record per victim in the CTDC layout, k-anonymous with k = {K} over year, "
-            "sex, age band, citizenship, country and type of exploitation: every combination "
-            "of those columns appears at least 11 times in the whole result (not per page). "
-            "`generalisation` gives the level each was published at (0 is as recorded; a "
-            "withheld value is null); `suppressed_records` counts the records left out, null "
-            "when from 1 to 10 for donors and analysts. Rows come in a random but stable "
-            f"order. {SCOPE} Also as CSV (`?format=csv`)."
+            f"One record per victim in the 63 columns of the {LAYOUT_VERSION} (CTDC's order "
+            "and value forms; blank where not recorded or withheld), cut from the current "
+            "release: one k-anonymisation of every consenting case, the same for every "
+            f"reader and for the CSV and XLSX files. k = {K} over year, sex, age band, "
+            "citizenship, country and type of exploitation: every combination of those "
+            "columns appears at least 11 times in your whole result (not per page), and in "
+            "anything made by combining it with another reader's. `generalisation` gives the "
+            "level each was published at (0 is as recorded; a withheld value is null); "
+            "`suppressed_records` counts the records of your scope left out, null when from "
+            "1 to 10 for donors and analysts. Rows come in a random but stable order. "
+            f"{SCOPE} Also as CSV (`?format=csv`), one page per answer: the `Link` header "
+            '(rel="next", "prev", "first", "last") and `X-Total-Count` tell the rest.'
         ),
         responses={
             200: inline_serializer(
                 "CTDCRecordPage",
                 {
                     "k": serializers.IntegerField(),
+                    "layout": serializers.CharField(),
+                    "release": serializers.IntegerField(allow_null=True),
+                    "published_at": serializers.DateTimeField(allow_null=True),
                     "generalisation": serializers.DictField(child=serializers.IntegerField()),
                     "suppressed_records": serializers.IntegerField(allow_null=True),
                     "count": serializers.IntegerField(),
@@ -122,26 +152,24 @@ class RecordsView(GenericAPIView):
                     "previous": serializers.URLField(allow_null=True),
                     "results": inline_serializer("CTDCRecord", RECORD_FIELDS, many=True),
                 },
-            )
+            ),
+            400: OpenApiResponse(description="Unknown release; `error.fields.release` says why."),
         },
     )
     def get(self, request, *args, **kwargs):
-        # The plan and the page are read in one snapshot, as the file export does: a case
-        # saved in between must not be published in a class the plan did not count.
-        with consistent_read():
-            cases = sharable_cases(request.user)
-            plan = plan_for(cases)
-            levels = tuple(plan.levels[key] for key in QI_KEYS)
-            page = self.paginate_queryset(
-                PublishedRecords(published_cases(cases, plan), plan.published)
-            )
-            results = [dict(zip(COLUMNS, ctdc_row(values, levels), strict=True)) for values in page]
+        release = self._release(request)
+        self.paginator.release_id = release.pk if release else None
+        page = self.paginate_queryset(published_rows(release, request.user))
+        suppressed = release_records(release, request.user).suppressed().count()
         return self.get_paginated_response(
             {
                 "k": K,
-                "generalisation": plan.levels,
-                "suppressed_records": _suppressed(plan.suppressed, request.user),
-                "results": results,
+                "layout": LAYOUT_VERSION,
+                "release": release.pk if release else None,
+                "published_at": release.published_at if release else None,
+                "generalisation": release.generalisation if release else {},
+                "suppressed_records": _suppressed(suppressed, request.user),
+                "results": [dict(zip(COLUMNS, values, strict=True)) for values in page],
             }
         )
 
@@ -156,6 +184,7 @@ class CTDCExportSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "format",
+            "release",
             "status",
             "records",
             "suppressed_records",

@@ -325,6 +325,22 @@ class CaseFiguresView(GenericAPIView):
     filterset_class = CaseFigureFilter
     filter_backends = [DjangoFilterBackend]
     pagination_class = None
+    csv_columns = {
+        name: name
+        for name in ("breakdown", "value", "label", "count", "suppressed", "small_cell_limit")
+    }
+
+    def csv_rows(self, data: dict) -> list[dict]:
+        """Long format: the two totals, then one row per value of each breakdown."""
+        limit = data["small_cell_limit"]
+        rows = [
+            {"breakdown": name, "small_cell_limit": limit, **data[name]}
+            for name in ("identified", "assisted")
+        ]
+        for name, values in data.items():
+            if isinstance(values, list):
+                rows += [{"breakdown": name, "small_cell_limit": limit, **row} for row in values]
+        return rows
 
     def get_queryset(self):
         return Case.objects.counted_for(self.request.user)
@@ -340,7 +356,9 @@ class CaseFiguresView(GenericAPIView):
             "cell of a breakdown where the hidden one could be found by subtraction; "
             "`small_cell_limit` gives the largest hidden count. Narrowed by the same filters "
             "as the case list; donors and analysts by project, country office and whole "
-            "years only (`identified_from` a 1 January, `identified_to` a 31 December)."
+            "years only (`identified_from` a 1 January, `identified_to` a 31 December). "
+            "As CSV (`format=csv`), one row per figure: `breakdown` (identified, assisted, "
+            "by_sex, ...), `value`, `label`, `count`, `suppressed`."
         ),
         filters=True,
         responses={200: s.CaseFiguresSerializer, 400: ERROR_RESPONSES[400]},

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from ctportal import access
 from ctportal.api import expected_version, version_etag
+from ctportal.api_csv import HXL_PARAMETER
 
 from .. import services
 from ..filters import (
@@ -144,8 +145,69 @@ def _with_parts(projects):
     )
 
 
+PROJECT_CSV = {
+    "id": "id",
+    "code": "code",
+    "iati_identifier": "iati_identifier",
+    "title": "title",
+    "description": "description",
+    "status": "status",
+    "status_label": "status_label",
+    "planned_start": "planned_start",
+    "planned_end": "planned_end",
+    "actual_start": "actual_start",
+    "actual_end": "actual_end",
+    "budget": "budget",
+    "currency": "currency",
+    "spent": "spent",
+    "reporting_organisation_id": "reporting_organisation.id",
+    "reporting_organisation": "reporting_organisation.name",
+    "thematic_areas": "thematic_areas.code",
+    "donor_ids": "fundings.donor.id",
+    "donors": "fundings.donor.name",
+    "funding_amounts": "fundings.amount",
+    "funding_currencies": "fundings.currency",
+    "recipient_countries": "countries.country",
+    "recipient_country_percentages": "countries.percentage",
+    "participating_organisation_ids": "participating_organisations.organisation.id",
+    "participating_organisations": "participating_organisations.organisation.name",
+    "participating_organisation_roles": "participating_organisations.role",
+    "target_groups": ("target_groups", "\n"),
+    "objectives": ("objectives", "\n"),
+    "key_achievements": ("key_achievements", "\n"),
+    "version": "version",
+    "updated_at": "updated_at",
+}
+# HXL core hashtags (https://hxlstandard.org/standard/dictionary/) for ``?hxl=1``.
+PROJECT_HXL = {
+    "code": "#activity+code",
+    "iati_identifier": "#activity+id+iati",
+    "title": "#activity+name",
+    "description": "#description",
+    "status": "#status+code",
+    "status_label": "#status+name",
+    "planned_start": "#date+start+planned",
+    "planned_end": "#date+end+planned",
+    "actual_start": "#date+start+actual",
+    "actual_end": "#date+end+actual",
+    "budget": "#value+budget",
+    "currency": "#currency",
+    "spent": "#value+spent",
+    "reporting_organisation": "#org+reporting+name",
+    "thematic_areas": "#sector+code",
+    "donors": "#org+funder+name",
+    "recipient_countries": "#country+code",
+    "participating_organisations": "#org+name",
+    "target_groups": "#beneficiary+type",
+    "updated_at": "#date+updated",
+}
+
+
 @extend_schema_view(
-    list=extend_schema(summary="Projects in your scope, with funding, countries and spend"),
+    list=extend_schema(
+        summary="Projects in your scope, with funding, countries and spend",
+        parameters=[HXL_PARAMETER],
+    ),
     retrieve=extend_schema(summary="One project; the ETag header carries its version"),
     create=extend_schema(
         summary="Create a project with its funding, countries and partners",
@@ -164,6 +226,8 @@ class ProjectViewSet(
 ):
     serializer_class = s.ProjectSerializer
     filterset_class = ProjectFilter
+    csv_columns = PROJECT_CSV
+    csv_hxl = PROJECT_HXL
     permission_classes = [*viewsets.GenericViewSet.permission_classes, ProjectWritePermission]
     ordering_fields = [
         "code",
@@ -266,7 +330,10 @@ class ChildCreateMixin:
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Financial transactions of the projects in your scope"),
+    list=extend_schema(
+        summary="Financial transactions of the projects in your scope",
+        parameters=[HXL_PARAMETER],
+    ),
     retrieve=extend_schema(summary="One transaction"),
     create=extend_schema(
         summary="Record a commitment, disbursement or expenditure",
@@ -278,6 +345,31 @@ class TransactionViewSet(ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.TransactionSerializer
     input_serializer_class = s.TransactionInputSerializer
     filterset_class = TransactionFilter
+    csv_columns = {
+        "id": "id",
+        "project": "project",
+        "kind": "kind",
+        "kind_label": "kind_label",
+        "date": "date",
+        "value": "value",
+        "currency": "currency",
+        "provider_id": "provider.id",
+        "provider": "provider.name",
+        "receiver_id": "receiver.id",
+        "receiver": "receiver.name",
+        "description": "description",
+    }
+    csv_hxl = {
+        "project": "#activity+code",
+        "kind": "#meta+transaction+type+code",
+        "kind_label": "#meta+transaction+type+name",
+        "date": "#date+transaction",
+        "value": "#value",
+        "currency": "#currency",
+        "provider": "#org+provider+name",
+        "receiver": "#org+receiver+name",
+        "description": "#description",
+    }
     ordering_fields = ["date", "value", "kind", "currency", "project__code"]
 
     def get_queryset(self):
@@ -328,6 +420,30 @@ class IndicatorViewSet(ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.IndicatorSerializer
     input_serializer_class = s.IndicatorInputSerializer
     filterset_class = IndicatorFilter
+    # Periods as parallel lists, in date order; their breakdowns are in the JSON only.
+    csv_columns = {
+        **{
+            name: name
+            for name in (
+                "id",
+                "project",
+                "result",
+                "result_title",
+                "title",
+                "measure",
+                "measure_label",
+                "unit",
+                "ascending",
+                "baseline_year",
+                "baseline_value",
+                "order",
+            )
+        },
+        "period_starts": "periods.period_start",
+        "period_ends": "periods.period_end",
+        "period_targets": "periods.target",
+        "period_actuals": "periods.actual",
+    }
     ordering_fields = ["order", "title", "measure"]
 
     def get_queryset(self):

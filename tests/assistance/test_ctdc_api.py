@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 from collections import Counter
 
 import pytest
@@ -146,34 +147,78 @@ def test_unfinished_export_has_no_download(users):
     assert client.get(f"{EXPORTS}{export.pk}/download/").status_code == 404
 
 
-def test_plan_and_page_are_read_in_one_snapshot(users, shared, monkeypatch):  # noqa: F811
-    """A case saved between counting and reading must not be published unchecked."""
-    from contextlib import contextmanager
+def test_csv_pages_say_where_they_are(users, shared):  # noqa: F811
+    client = client_for(users["analyst"])
 
-    from assistance.api import ctdc as api
+    first = client.get(RECORDS, {"format": "csv", "page_size": 25})
 
-    inside = []
-    reads = []
+    assert first["X-Total-Count"] == "42"
+    links = {rel: url for url, rel in re.findall(r'<([^>]+)>; rel="(\w+)"', first["Link"])}
+    assert set(links) == {"next", "last"}
+    rows = list(csv.reader(io.StringIO(first.content.decode("utf-8-sig"))))
+    assert rows[0] == list(ctdc.COLUMNS) and len(rows) == 26
+    next_url = links["next"]
+    assert "format=csv" in next_url
+    assert f"release={shared.pk}" in next_url
+    second = client.get(next_url)
+    assert second["X-Total-Count"] == "42"
+    assert 'rel="prev"' in second["Link"] and 'rel="next"' not in second["Link"]
+    rest = list(csv.reader(io.StringIO(second.content.decode("utf-8-sig"))))
+    assert rest[0] == list(ctdc.COLUMNS) and len(rest) == 18
+    # JSON answers carry the same headers.
+    assert client.get(RECORDS, {"page_size": 25})["X-Total-Count"] == "42"
 
-    @contextmanager
-    def snapshot():
-        inside.append(True)
-        try:
-            yield
-        finally:
-            inside.pop()
 
-    def plan_for(cases):
-        reads.append(("plan", bool(inside)))
-        return ctdc.plan_for(cases)
+def test_pages_stay_on_their_release_when_a_new_one_is_published(users, shared, portfolio):  # noqa: F811
+    from tests.assistance.test_ctdc_exports import _cases
 
-    def published_cases(cases, plan):
-        reads.append(("rows", bool(inside)))
-        return ctdc.published_cases(cases, plan)
+    client = client_for(users["analyst"])
+    first = client.get(RECORDS, {"page_size": 25}).json()
+    _cases(portfolio, users["case_worker_lb"], "lebanon", "p_lb", 20, consent_share_data=True)
+    newer = ctdc.ctdc_release_publish()
 
-    monkeypatch.setattr(api, "consistent_read", snapshot)
-    monkeypatch.setattr(api, "plan_for", plan_for)
-    monkeypatch.setattr(api, "published_cases", published_cases)
+    second = client.get(first["next"]).json()
+    assert (first["release"], second["release"]) == (shared.pk, shared.pk)
+    assert second["count"] == 42 and len(second["results"]) == 17
+    fresh = client.get(RECORDS).json()
+    assert (fresh["release"], fresh["count"]) == (newer.pk, 62)
 
-    assert client_for(users["analyst"]).get(RECORDS).status_code == 200
-    assert reads == [("plan", True), ("rows", True)]
+
+@pytest.mark.parametrize("release", ["x", "0", "999999"])
+def test_unknown_release_is_a_field_error(users, shared, release):  # noqa: F811
+    for fmt in ("json", "csv"):
+        response = client_for(users["analyst"]).get(RECORDS, {"release": release, "format": fmt})
+        assert response.status_code == 400
+    assert (
+        "release"
+        in client_for(users["analyst"]).get(RECORDS, {"release": release}).json()["error"]["fields"]
+    )
+
+
+def test_before_any_release_there_are_no_records(users):
+    response = client_for(users["analyst"]).get(RECORDS, {"format": "csv"})
+
+    assert response.status_code == 200
+    assert response["X-Total-Count"] == "0"
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows == [list(ctdc.COLUMNS)]
+    assert client_for(users["analyst"]).get(RECORDS).json()["release"] is None
+    refused = client_for(users["analyst"]).post(EXPORTS, {"format": "csv"}, format="json")
+    assert refused.status_code == 400
+
+
+def test_records_cost_a_fixed_number_of_queries(
+    users,
+    shared,  # noqa: F811
+    portfolio,
+    django_assert_max_num_queries,
+):
+    from tests.assistance.test_ctdc_exports import _cases
+
+    client = client_for(users["donor_b"])
+    with django_assert_max_num_queries(6) as few:
+        client.get(RECORDS, {"page_size": 1000})
+    _cases(portfolio, users["case_worker_lb"], "lebanon", "p_lb", 200, consent_share_data=True)
+    ctdc.ctdc_release_publish()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(RECORDS, {"page_size": 1000}).json()["count"] == 230

@@ -50,7 +50,8 @@ def _cases(portfolio, worker, office: str, project: str, n: int, **values):
 
 @pytest.fixture
 def shared(portfolio, case_workers):
-    """Lebanon: 30 alike and 1 rare consenting case, 5 not consenting; Egypt: 12 consenting."""
+    """Lebanon: 30 alike and 1 rare consenting case, 5 not consenting; Egypt: 12 consenting;
+    and a release of them."""
     lb, eg = case_workers["lb"], case_workers["eg"]
     _cases(portfolio, lb, "lebanon", "p_lb", 30, consent_share_data=True)
     rare = _cases(portfolio, lb, "lebanon", "p_lb", 1, consent_share_data=True)[0]
@@ -59,6 +60,7 @@ def shared(portfolio, case_workers):
     _cases(
         portfolio, eg, "egypt", "p_eg", 12, consent_share_data=True, country_of_exploitation="EG"
     )
+    return ctdc.ctdc_release_publish()
 
 
 @pytest.fixture
@@ -110,6 +112,7 @@ def test_xlsx_keeps_numbers_and_leaves_withheld_cells_empty(users, shared, portf
         consent_share_data=True, sex="Female", country_of_exploitation="LB", citizenship="ET"
     ).order_by("pk")
     Case.objects.filter(pk__in=list(women.values_list("pk", flat=True)[:2])).update(sex="Male")
+    ctdc.ctdc_release_publish()
     export = CTDCExport.objects.create(requested_by=users["me"], format="xlsx")
 
     build_ctdc_export.delay(export.pk)
@@ -158,7 +161,7 @@ def test_failure_is_recorded_and_can_be_retried(users, shared):
 
     with (
         mock.patch(
-            "assistance.export_services.anonymised_records", side_effect=RuntimeError("disk full")
+            "assistance.export_services.published_rows", side_effect=RuntimeError("disk full")
         ),
         pytest.raises(RuntimeError),
     ):
@@ -262,9 +265,8 @@ def test_page_request_and_bad_format(client, users, shared, committed):
 def test_failure_while_building_in_process_shows_on_the_page(client, users):
     # Outside a test transaction the file is built when the request's write commits.
     client.force_login(users["me"])
-    with mock.patch(
-        "assistance.export_services.anonymised_records", side_effect=RuntimeError("boom")
-    ):
+    ctdc.ctdc_release_publish()
+    with mock.patch("assistance.export_services.published_rows", side_effect=RuntimeError("boom")):
         response = client.post(URL, {"format": "csv"}, follow=True)
 
     assert response.status_code == 200
@@ -316,4 +318,202 @@ def test_page_costs_a_fixed_number_of_queries(client, users, django_assert_max_n
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(URL)
     assert len(response.context["rows"]) == 31
-    assert "five-year period" in response.content.decode()
+    assert "Citizenship: region" in response.content.decode()
+
+
+# CTDC's global k-anonymised dataset, as its column list describes it: 63 columns in this
+# order; years and 0/1 flags are whole numbers (blank: missing), everything else text.
+CTDC_MEANS = [
+    "meansOfControl" + name
+    for name in [
+        "DebtBondage",
+        "TakesEarnings",
+        "RestrictsFinancialAccess",
+        "Threats",
+        "PsychologicalAbuse",
+        "PhysicalAbuse",
+        "SexualAbuse",
+        "FalsePromises",
+        "PsychoactiveSubstances",
+        "RestrictsMovement",
+        "RestrictsMedicalCare",
+        "ExcessiveWorkingHours",
+        "UsesChildren",
+        "ThreatOfLawEnforcement",
+        "WithholdsNecessities",
+        "WithholdsDocuments",
+        "Other",
+        "NotSpecified",
+    ]
+]
+CTDC_TYPES = [
+    "isForcedLabour",
+    "isSexualExploit",
+    "isOtherExploit",
+    "isSexAndLabour",
+    "isForcedMarriage",
+    "isForcedMilitary",
+    "isOrganRemoval",
+    "isSlaveryAndPractices",
+]
+CTDC_LABOUR = [
+    "typeOfLabour" + name
+    for name in [
+        "Agriculture",
+        "Aquafarming",
+        "Begging",
+        "Construction",
+        "DomesticWork",
+        "Hospitality",
+        "IllicitActivities",
+        "Manufacturing",
+        "MiningOrDrilling",
+        "Peddling",
+        "Transportation",
+        "Other",
+        "NotSpecified",
+    ]
+]
+CTDC_SEX = [
+    "typeOfSex" + name
+    for name in [
+        "Prostitution",
+        "Pornography",
+        "RemoteInteractiveServices",
+        "PrivateSexualServices",
+    ]
+]
+CTDC_RECRUITER = [
+    "recruiterRelation" + name
+    for name in ["IntimatePartner", "Friend", "Family", "Other", "Unknown"]
+]
+CTDC_COLUMNS = [
+    "yearOfRegistration",
+    "Datasource",
+    "gender",
+    "ageBroad",
+    "majorityStatus",
+    "majorityStatusAtExploit",
+    "majorityEntry",
+    "citizenship",
+    *CTDC_MEANS,
+    "meansOfControlConcatenated",
+    *CTDC_TYPES,
+    "typeOfExploitConcatenated",
+    *CTDC_LABOUR,
+    "typeOfLabourConcatenated",
+    *CTDC_SEX,
+    "typeOfSexConcatenated",
+    "isAbduction",
+    "RecruiterRelationship",
+    "CountryOfExploitation",
+    *CTDC_RECRUITER,
+]
+CTDC_FLAGS = [*CTDC_MEANS, *CTDC_TYPES, *CTDC_LABOUR, *CTDC_SEX, "isAbduction", *CTDC_RECRUITER]
+CTDC_DTYPES = dict.fromkeys(CTDC_COLUMNS, "string") | dict.fromkeys(
+    ["yearOfRegistration", *CTDC_FLAGS], "Int64"
+)
+
+
+def _frame(export: CTDCExport):
+    import pandas as pd
+
+    with export.file.open("rb") as handle:
+        content = io.BytesIO(handle.read())
+    if export.format == "csv":
+        return pd.read_csv(
+            content, dtype=CTDC_DTYPES, encoding="utf-8-sig", keep_default_na=False, na_values=[""]
+        )
+    return pd.read_excel(content, sheet_name="CTDC", dtype=CTDC_DTYPES)
+
+
+def _check_ctdc_frame(frame) -> None:
+    assert len(CTDC_COLUMNS) == 63
+    assert list(frame.columns) == CTDC_COLUMNS
+    assert len(frame) == 42
+    assert frame.dtypes["yearOfRegistration"] == "Int64"
+    assert set(frame["yearOfRegistration"]) == {2020}
+    assert set(frame["Datasource"]) == {"Case Management"}
+    assert (set(frame["gender"]), set(frame["ageBroad"])) == ({"Female"}, {"18--20"})
+    assert set(frame["majorityStatus"]) == {"Adult"}
+    assert frame["citizenship"].str.fullmatch(r"[A-Z]{2}").all()
+    assert set(frame["CountryOfExploitation"]) == {"LB", "EG"}
+    for column in CTDC_FLAGS:
+        assert set(frame[column].dropna()) <= {0, 1}, column
+    # What the portal does not record is blank, not 0.
+    unrecorded = ["majorityStatusAtExploit", "majorityEntry", *CTDC_SEX, "typeOfSexConcatenated"]
+    assert frame[[*unrecorded, "isAbduction"]].isna().all().all()
+    assert (frame["isForcedLabour"] == 1).all() and (frame["isSexAndLabour"] == 0).all()
+    assert set(frame["typeOfExploitConcatenated"]) == {"Forced labour"}
+    assert set(frame["typeOfLabourConcatenated"]) == {"Domestic work"}
+    # A recruiter not recorded: every recruiter column blank; recorded: exactly one 1.
+    unknown = frame["RecruiterRelationship"].isna()
+    assert unknown.any() and not unknown.all()
+    assert frame.loc[unknown, CTDC_RECRUITER].isna().all().all()
+    assert (frame.loc[~unknown, CTDC_RECRUITER].sum(axis=1) == 1).all()
+    # No means of control ticked: "not specified", the others blank.
+    unspecified = frame["meansOfControlNotSpecified"] == 1
+    assert frame.loc[unspecified, CTDC_MEANS[:-1]].isna().all().all()
+    assert frame.loc[~unspecified, CTDC_MEANS[:-1]].notna().all().all()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_file_loads_with_ctdc_dtypes(users, shared, committed, fmt):
+    export = committed(ctdc_export_request, user=users["analyst"], fmt=fmt)
+
+    frame = _frame(export)
+
+    _check_ctdc_frame(frame)
+    assert export.release == shared
+
+
+def test_csv_and_xlsx_hold_the_same_records(users, shared, committed):
+    import pandas as pd
+
+    csv_file = committed(ctdc_export_request, user=users["me"], fmt="csv")
+    xlsx_file = committed(ctdc_export_request, user=users["me"], fmt="xlsx")
+
+    pd.testing.assert_frame_equal(_frame(csv_file), _frame(xlsx_file))
+
+
+def test_no_file_before_a_release_is_published(client, users):
+    with pytest.raises(ValidationError) as caught:
+        ctdc_export_request(user=users["analyst"], fmt="csv")
+    assert "No anonymised release" in str(caught.value)
+
+    client.force_login(users["analyst"])
+    response = client.post(URL, {"format": "csv"})
+    assert response.status_code == 400
+    assert "No anonymised release" in response.content.decode()
+    assert not CTDCExport.objects.exists()
+
+
+def test_a_pending_file_is_cut_from_the_release_it_was_asked_of(users, shared, portfolio):
+    export = ctdc_export_request(user=users["analyst"], fmt="csv")
+    _cases(portfolio, users["case_worker_lb"], "lebanon", "p_lb", 20, consent_share_data=True)
+    ctdc.ctdc_release_publish()
+
+    build_ctdc_export.delay(export.pk)
+
+    export.refresh_from_db()
+    assert (export.release, export.row_count) == (shared, 42)
+
+
+def test_administrators_publish_a_release_from_the_page(client, users, shared, committed):
+    for name in ("analyst", "me", "donor_a"):
+        client.force_login(users[name])
+        assert "Publish a new release" not in client.get(URL).content.decode()
+        assert committed(client.post, f"{URL}release/").status_code == 404, name
+    assert ctdc.current_release() == shared
+
+    client.force_login(users["admin"])
+    page = client.get(URL).content.decode()
+    assert "Publish a new release" in page
+    assert f"Files are cut from release {shared.pk}" in page
+    response = committed(client.post, f"{URL}release/", follow=True)
+
+    latest = ctdc.current_release()
+    assert latest.pk > shared.pk
+    assert (latest.published_by, latest.published_count) == (users["admin"], 42)
+    assert "A new release is being published." in response.content.decode()
+    assert f"Files are cut from release {latest.pk}" in client.get(URL).content.decode()

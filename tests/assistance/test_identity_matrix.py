@@ -21,6 +21,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from openpyxl import load_workbook
 
 from assistance import care_services, services
+from assistance.ctdc import ctdc_release_publish
 from assistance.export_services import ctdc_export_request
 from reports.models import DonorReport
 from reports.services import report_build
@@ -300,6 +301,7 @@ def test_anonymised_exports_hold_no_identity(world, role, fmt, django_capture_on
     user = world["people"][role]
     if role.startswith("cw_"):
         user = f.verified(user)
+    ctdc_release_publish()
     with django_capture_on_commit_callbacks(execute=True):
         export = ctdc_export_request(user=user, fmt=fmt)
     export.refresh_from_db()

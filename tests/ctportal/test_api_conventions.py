@@ -93,26 +93,65 @@ def test_page_size_is_capped(asked, given):
     assert PortalPagination().get_page_size(request) == given
 
 
+def parse_links(header: str) -> dict[str, str]:
+    """RFC 8288 ``<url>; rel="name"`` pairs as {name: url}."""
+    return {rel: url for url, rel in re.findall(r'<([^>]*)>;\s*rel="([^"]+)"', header)}
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_lists_say_their_total_and_neighbour_pages_in_headers(portfolio, users, fmt):
+    client = APIClient()
+    client.force_login(users["analyst"])
+    first = client.get("/api/v1/projects/", {"format": fmt, "page_size": 1})
+    assert first.status_code == 200
+    assert first["X-Total-Count"] == "3"
+    links = parse_links(first["Link"])
+    assert set(links) == {"next", "last"}
+    assert "page=2" in links["next"] and f"format={fmt}" in links["next"]
+    assert "page=3" in links["last"]
+
+    middle = client.get(links["next"])
+    assert middle["X-Total-Count"] == "3"
+    links = parse_links(middle["Link"])
+    assert set(links) == {"first", "prev", "next", "last"}
+    assert "page=" not in links["prev"] and f"format={fmt}" in links["prev"]
+    assert "page=3" in links["next"]
+
+    last = client.get(links["last"])
+    assert set(parse_links(last["Link"])) == {"first", "prev"}
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(last.content.decode("utf-8-sig"))))
+        assert len(rows) == 2  # header and the one project of the last page
+
+
+def test_a_single_page_has_a_total_and_no_links(portfolio, users):
+    client = APIClient()
+    client.force_login(users["donor_a"])
+    response = client.get("/api/v1/projects/", {"format": "csv"})
+    assert response["X-Total-Count"] == "2"
+    assert "Link" not in response
+
+
 def render_csv(data) -> list[list[str]]:
     content = CSVRenderer().render(data).decode("utf-8")
     assert content.startswith("\ufeff")  # Excel opens UTF-8 (Arabic names) only with a BOM
     return list(csv.reader(io.StringIO(content[1:])))
 
 
-def test_csv_flattens_nested_rows():
+def test_csv_without_a_layout_joins_lists_and_never_numbers_columns():
     rows = render_csv(
         {
             "count": 2,
             "results": [
                 {"code": "A", "donor": {"name": "Donor A"}, "themes": ["x", "y"]},
-                {"code": "B", "donor": None, "extra": "مصر"},
+                {"code": "B", "donor": None, "extra": "مصر", "parts": [{"id": 1}, {"id": 2}]},
             ],
         }
     )
     assert rows == [
-        ["code", "donor.name", "themes", "donor", "extra"],
-        ["A", "Donor A", "x; y", "", ""],
-        ["B", "", "", "", "مصر"],
+        ["code", "donor_name", "themes", "donor", "extra", "parts_id"],
+        ["A", "Donor A", "x;y", "", "", ""],
+        ["B", "", "", "", "مصر", "1;2"],
     ]
 
 

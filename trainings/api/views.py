@@ -23,6 +23,8 @@ from rest_framework.response import Response
 
 from ctportal import access
 from ctportal.api import expected_version, version_etag
+from ctportal.api_csv import HXL_PARAMETER
+from dashboards.hxl import dimension_hashtag, label_hashtag
 from projects.api.views import ERROR_RESPONSES, ChildCreateMixin
 from projects.models import Organisation
 
@@ -103,6 +105,36 @@ class TrainingSessionViewSet(
 ):
     serializer_class = s.TrainingSessionSerializer
     filterset_class = TrainingSessionFilter
+    csv_columns = {
+        **{name: name for name in ("id", "project", "title", "kind", "kind_label")},
+        "topics": ("topics", "\n"),
+        **{
+            name: name
+            for name in (
+                "audiences",
+                "host_country",
+                "city",
+                "venue",
+                "start_date",
+                "end_date",
+                "language",
+            )
+        },
+        "partner_ids": "partners.id",
+        "partners": "partners.name",
+        "facilitator_ids": "facilitators.id",
+        "facilitators": "facilitators.name",
+        "indicators": "indicators",
+        "status": "status",
+        "status_label": "status_label",
+        "notes": "notes",
+        "participants_total": "participants.total",
+        "participants_female": "participants.female",
+        "participants_male": "participants.male",
+        "participants_suppressed": "participants.suppressed",
+        "version": "version",
+        "updated_at": "updated_at",
+    }
     permission_classes = [*viewsets.GenericViewSet.permission_classes, SessionWritePermission]
     ordering_fields = [
         "start_date",
@@ -265,12 +297,53 @@ BY = OpenApiParameter(
 )
 
 
+# The aggregate's ``by`` as the metrics' dimension of the same name (for HXL hashtags).
+BY_DIMENSION = {"kind": "session_kind"}
+
+
 class AggregateView(GenericAPIView):
     """Totals of held sessions per value of one dimension, with the session filters."""
 
     filterset_class = TrainingSessionFilter
     filter_backends = [DjangoFilterBackend]
     pagination_class = None
+    csv_columns = {
+        name: name
+        for name in (
+            "by",
+            "value",
+            "label",
+            "sessions",
+            "people_trained",
+            "attendances",
+            "suppressed",
+            "total",
+            "small_cell_limit",
+        )
+    }
+
+    @property
+    def csv_hxl(self) -> dict[str, str]:
+        by = BY_DIMENSION.get(self.request.query_params.get("by", ""), "")
+        by = by or self.request.query_params.get("by", "")
+        return {
+            "by": "#meta+dimension",
+            "value": dimension_hashtag(by),
+            "label": label_hashtag(by),
+            "sessions": "#output+sessions+num",
+            "people_trained": "#reached+trained",
+            "attendances": "#output+attendances+num",
+            "suppressed": "#meta+suppressed",
+            "total": "#meta+total",
+            "small_cell_limit": "#meta+small_cell_limit",
+        }
+
+    def csv_rows(self, data: dict) -> list[dict]:
+        """One row per value, then the total, marked by ``total``."""
+        common = {"by": data["by"], "small_cell_limit": data["small_cell_limit"]}
+        rows = [{**common, **row, "total": False} for row in data["results"]]
+        total = {"value": None, "label": str(_("Total")), **data["totals"]}
+        return [*rows, {**common, **total, "total": True}]
 
     def get_queryset(self):
         return TrainingSession.objects.visible_to(self.request.user)
@@ -282,9 +355,11 @@ class AggregateView(GenericAPIView):
             "Held sessions in your scope, narrowed by the same filters as the session list. "
             "`people_trained` counts each registered person once per value plus "
             "participants known only as totals; `attendances` counts every participation. "
-            "A session with several audiences counts under each. " + SUPPRESSION
+            "A session with several audiences counts under each. As CSV (`format=csv`), one "
+            "row per value then the total, marked by `total`; `hxl=1` adds HXL hashtags. "
+            + SUPPRESSION
         ),
-        parameters=[BY],
+        parameters=[BY, HXL_PARAMETER],
         filters=True,
         responses={200: s.AggregateSerializer, 400: ERROR_RESPONSES[400]},
     )

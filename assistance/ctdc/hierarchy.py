@@ -1,10 +1,11 @@
 """The generalisation hierarchy of the CTDC quasi-identifiers and the search for a level of each.
 
 See ``assistance.ctdc`` for the table of levels and how they are chosen.
-Values are handled as the database groups them (``ctdc.qi_key_expression``):
+Values are handled as the database groups them (``release.qi_key_expression``):
+the scope cell (project and country office) first, never generalised; then
 year as a number, sex and age band as CTDC codes, countries as ISO 3166-1
-codes, the types of exploitation as seven 0/1 characters in CTDC order; None
-is a value not recorded, or withheld.
+codes, the types of exploitation as seven 0/1 characters in the order of
+``layout.EXPLOITATION``; None is a value not recorded, or withheld.
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from .vocabulary import AgeBand
+from ..vocabulary import AgeBand
 
 # Records a generalisation may suppress before a coarser one is preferred.
 MAX_SUPPRESSED_SHARE = 0.05
-YEAR_SPAN = 5
 
 # UN M49 geoscheme: subregion -> ISO 3166-1 alpha-2 codes; then region -> subregions.
 SUBREGIONS: dict[str, str] = {
@@ -66,13 +66,6 @@ OTHER_AREA = "Other"
 SUBREGION_OF = {code: sub for sub, codes in SUBREGIONS.items() for code in codes.split()}
 REGION_OF = {sub: region for region, subs in REGIONS.items() for sub in subs}
 MINORS = {str(AgeBand.AGE_0_8), str(AgeBand.AGE_9_17)}
-
-
-def _period(year: int | None) -> str | None:
-    if year is None:
-        return None
-    start = year - year % YEAR_SPAN
-    return f"{start}--{start + YEAR_SPAN - 1}"
 
 
 def majority(band: str | None) -> str | None:
@@ -120,12 +113,8 @@ class QuasiIdentifier:
 
 
 QUASI_IDENTIFIERS: tuple[QuasiIdentifier, ...] = (
-    QuasiIdentifier(
-        "year",
-        _("Year of registration"),
-        (_("year"), _("five-year period"), _("withheld")),
-        (_period, _withheld),
-    ),
+    # CTDC's yearOfRegistration is a year or blank: it has no notation for a period.
+    QuasiIdentifier("year", _("Year of registration"), (_("year"), _("withheld")), (_withheld,)),
     QuasiIdentifier("sex", _("Sex"), (_("as recorded"), _("withheld")), (_withheld,)),
     QuasiIdentifier(
         "age",
@@ -153,22 +142,27 @@ QUASI_IDENTIFIERS: tuple[QuasiIdentifier, ...] = (
     ),
 )
 QI_KEYS = tuple(qi.key for qi in QUASI_IDENTIFIERS)
+# The scope cell, a (project, country office) pair: never published, never generalised.
+# Counting classes within it makes every reader's share of a release k-anonymous too,
+# since every reader's scope is a union of cells (see ``assistance.ctdc``).
+SCOPE_CELL = QuasiIdentifier("cell", _("Project and country office"), (_("as recorded"),), ())
+DIMENSIONS: tuple[QuasiIdentifier, ...] = (SCOPE_CELL, *QUASI_IDENTIFIERS)
 # Tie-break between equally coarse generalisations: keep these exact first.
 KEEP_FIRST = ("exploitation", "sex", "age", "exploitation_country", "citizenship", "year")
-TOP_HEIGHT = sum(qi.top for qi in QUASI_IDENTIFIERS)
+TOP_HEIGHT = sum(qi.top for qi in DIMENSIONS)
 
 
 def _preference(levels: tuple[int, ...]) -> tuple:
     """Information lost (Sweeney's precision: the share of each hierarchy climbed), and
-    the order of KEEP_FIRST for ties."""
+    the order of KEEP_FIRST for ties. ``levels`` are those of ``QUASI_IDENTIFIERS``."""
     loss = sum(Fraction(level, qi.top) for level, qi in zip(levels, QUASI_IDENTIFIERS, strict=True))
     return loss, tuple(levels[QI_KEYS.index(key)] for key in KEEP_FIRST)
 
 
 def _lattice() -> list[list[tuple[int, ...]]]:
-    """Every combination of levels, by number of generalisation steps."""
+    """Every combination of levels (scope cell first, always 0), by number of steps."""
     by_height: list[list[tuple[int, ...]]] = [[] for _ in range(TOP_HEIGHT + 1)]
-    for node in product(*(range(qi.top + 1) for qi in QUASI_IDENTIFIERS)):
+    for node in product(*(range(qi.top + 1) for qi in DIMENSIONS)):
         by_height[sum(node)].append(node)
     return by_height
 
@@ -186,7 +180,7 @@ class _Codes:
         self.shifts: list[int] = []
         self.masks: list[int] = []
         shift = 0
-        for position, qi in enumerate(QUASI_IDENTIFIERS):
+        for position, qi in enumerate(DIMENSIONS):
             level_values = [sorted({c[position] for c in combinations}, key=repr)]
             for step in qi.steps:
                 level_values.append(sorted({step(v) for v in level_values[-1]}, key=repr))
@@ -231,6 +225,10 @@ class _Codes:
 def choose_levels(finest: dict[tuple, int], k: int) -> tuple[int, ...]:
     """The least generalisation that keeps enough records (all withheld below k records).
 
+    ``finest`` counts records by (scope cell, *quasi-identifiers); a class is the
+    records of one cell with the same generalised values. The levels returned are
+    those of ``QUASI_IDENTIFIERS``.
+
     Suppression only shrinks as values get coarser, so the combinations that
     pass form an up-set of the lattice: walking it one step of generalisation
     at a time, a node with a passing finer neighbour passes too and is never
@@ -260,8 +258,8 @@ def choose_levels(finest: dict[tuple, int], k: int) -> tuple[int, ...]:
             suppressed = sum(n for n in counts.values() if n < k)
             if suppressed <= allowed:
                 passed.add(node)
-                loss, order = _preference(node)
-                candidates.append((loss, suppressed, order, node))
+                loss, order = _preference(node[1:])
+                candidates.append((loss, suppressed, order, node[1:]))
             else:
                 failing[node] = counts
         if not failing:
@@ -273,7 +271,7 @@ def choose_levels(finest: dict[tuple, int], k: int) -> tuple[int, ...]:
 
 
 def generalise(finest: tuple, levels: tuple[int, ...]) -> tuple:
-    """A finest combination at the given levels."""
+    """A finest combination of quasi-identifiers (without the cell) at the given levels."""
     return tuple(
         qi.at(value, level)
         for qi, value, level in zip(QUASI_IDENTIFIERS, finest, levels, strict=True)
