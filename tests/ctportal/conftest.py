@@ -126,6 +126,9 @@ def full_portfolio(django_db_setup, django_db_blocker):
         call_command("load_demo", "--with-users", stdout=StringIO())
         records = fill_every_relation()
         users = {role: User.objects.get(username=name) for role, name in DEMO_USERS.items()}
+        from assistance.export_models import CTDCRelease
+
+        CTDCRelease.objects.filter(published_by=None).update(published_by=users["admin"])
         yield {"users": users, **records}
         transaction.set_rollback(True)
 
