@@ -2,11 +2,16 @@
 
 import re
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, permissions, serializers, status
+from rest_framework import exceptions, parsers, permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -76,6 +81,22 @@ class PortalPagination(PageNumberPagination):
             links.append(("next", self.get_next_link()))
             links.append(("last", replace_query_param(url, self.page_query_param, last)))
         return links
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, refusing nesting too deep to decode instead of failing with a 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError(_("JSON parse error - nested too deeply.")) from None
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request is larger than the portal accepts; send less at a time.")
+    default_code = "request_too_large"
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -200,6 +221,8 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, StaleVersion):
         exc = PreconditionFailed(str(exc))
+    elif isinstance(exc, RequestDataTooBig | TooManyFieldsSent):
+        exc = RequestTooLarge()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -20,3 +20,8 @@ urlpatterns = [
     path("assistance/", include("assistance.urls")),
     path("", include("ctportal.api_urls")),
 ]
+
+handler400 = "ctportal.errors.bad_request"
+handler403 = "ctportal.errors.permission_denied"
+handler404 = "ctportal.errors.page_not_found"
+handler500 = "ctportal.errors.server_error"

@@ -11,6 +11,7 @@ to the underlying records moves the generation number and so retires them.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
@@ -304,18 +305,34 @@ def _shown_order(dims: tuple[str, ...], rows: list[Row]) -> list[Row]:
     return sorted(rows, key=key)
 
 
+# What the database and date lookups accept: record ids are 64-bit, years those of a date.
+FILTER_RANGES = {
+    "project": (1, 2**63 - 1),
+    "donor": (1, 2**63 - 1),
+    "year": (datetime.MINYEAR, datetime.MAXYEAR),
+}
+
+
 def parse_filters(params) -> tuple[Filters, dict[str, str]]:
     """Filters from query parameters or widget settings, with an error per bad field."""
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
-    for name in ("project", "donor", "year"):
+    for name, (low, high) in FILTER_RANGES.items():
         raw = params.get(name)
         if raw in (None, ""):
             continue
         try:
-            values[name] = int(raw)
+            number = int(raw)
         except (TypeError, ValueError):
             errors[name] = _("Enter a whole number.")
+            continue
+        if not low <= number <= high:
+            errors[name] = _("Enter a number from %(low)d to %(high)d.") % {
+                "low": low,
+                "high": high,
+            }
+            continue
+        values[name] = number
     country = params.get("country")
     if country:
         if isinstance(country, str) and len(country) == 2 and country.isalpha():

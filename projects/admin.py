@@ -70,12 +70,20 @@ class ScopedAdmin(SimpleHistoryAdmin):
         if not is_administrator(request) and self.get_object(request, unquote(object_id)) is None:
             raise Http404
 
+    def _has_own_history(self) -> bool:
+        return hasattr(self.model._meta, "simple_history_manager_attribute")
+
     def history_view(self, request, object_id, extra_context=None):
         self._in_scope(request, object_id)
+        if not self._has_own_history():
+            # Records without a history of their own show the admin's log of changes.
+            return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self._in_scope(request, object_id)
+        if not self._has_own_history():
+            raise Http404
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 

@@ -28,7 +28,7 @@ from .iati import STANDARD_DIR, activities_schema
 
 ERROR = "error"
 WARNING = "warning"
-RULESET_FILE = STANDARD_DIR / "rulesets" / "standard_ruleset.json"
+RULESET_FILE = STANDARD_DIR / "rulesets" / "standard.json"
 CODELIST_DIR = STANDARD_DIR / "codelists"
 MAPPING_FILE = CODELIST_DIR / "codelist-mapping.xml"
 # Files that add items to a codelist shipped in another file (same ``name``).
@@ -256,8 +256,19 @@ def _no_more_than_one(element, case):
 
 
 def _atleast_one(element, case):
-    condition = case.get("condition")
-    if condition and not element.xpath(f"boolean({condition})"):
+    """One of ``paths`` is given; paths with one parent (``owner-org/@ref``,
+    ``owner-org/narrative``) ask it of each such parent, when there is one."""
+    parents = {path.rpartition("/")[0] for path in _paths(case)}
+    parent = parents.pop() if len(parents) == 1 else ""
+    if parent:
+        steps = [path.rpartition("/")[2] for path in _paths(case)]
+        for found in element.xpath(parent):
+            if not any(found.xpath(step) for step in steps):
+                yield _("Each %(parent)s needs one of %(steps)s.") % {
+                    "parent": parent,
+                    "steps": ", ".join(steps),
+                }
+                return
         return
     if _count(element, _paths(case)) == 0:
         yield _("At least one of %(paths)s is required.") % {"paths": ", ".join(_paths(case))}
@@ -427,8 +438,97 @@ def _range(element, case):
 
 
 def _if_then(element, case):
-    if element.xpath(f"boolean({case['if']})") and not element.xpath(f"boolean({case['then']})"):
+    if element.xpath(f"boolean({xpath_of(case['if'])})") and not element.xpath(
+        f"boolean({xpath_of(case['then'])})"
+    ):
         yield _("When %(if)s, %(then)s must hold.") % {"if": case["if"], "then": case["then"]}
+
+
+# The ruleset writes the xml:lang attribute as ``@xml-lang`` and ``@lang``.
+_LANG_SPELLINGS = re.compile(r"@(?:xml-)?lang\b")
+# Where each attribute or element named by ``all`` of one_or_all is expected.
+_ONE_OR_ALL_TARGETS = {
+    "lang": (".//narrative", "@xml:lang"),
+    "currency": (".//value | .//loan-status | .//forecast", "@currency"),
+    "sector": ("transaction", "sector"),
+}
+
+
+def xpath_of(expression: str) -> str:
+    """A ruleset xpath made evaluable: its spellings of ``xml:lang`` become ``@xml:lang``."""
+    return _LANG_SPELLINGS.sub("@xml:lang", expression)
+
+
+def _one_or_all(element, case):
+    """``one`` is given on the element, or else every place of ``all`` gives it."""
+    if element.xpath(xpath_of(case["one"])):
+        return
+    targets, needed = _ONE_OR_ALL_TARGETS.get(case["all"], (case["all"], f"@{case['all']}"))
+    missing = [target for target in element.xpath(targets) if not target.xpath(needed)]
+    if missing:
+        yield _("%(one)s is not given, so every %(tag)s needs %(needed)s (%(count)s do not).") % {
+            "one": case["one"],
+            "tag": missing[0].tag,
+            "needed": needed,
+            "count": len(missing),
+        }
+
+
+def _only_one_of(element, case):
+    """With any ``excluded`` given, no ``paths``; without, exactly one of ``paths`` given."""
+    excluded = [path for path in case.get("excluded", []) if element.xpath(path)]
+    present = [path for path in _paths(case) if element.xpath(path)]
+    if excluded and present:
+        yield _("%(present)s may not be given as well as %(excluded)s.") % {
+            "present": ", ".join(present),
+            "excluded": ", ".join(excluded),
+        }
+    elif not excluded and len(present) != 1:
+        yield _("Neither %(excluded)s is given, so exactly one of %(paths)s is required.") % {
+            "paths": ", ".join(_paths(case)),
+            "excluded": ", ".join(case.get("excluded", [])),
+        }
+
+
+def _substituted(case: dict, keys: list[str], value: str) -> dict:
+    def sub(item):
+        if isinstance(item, list):
+            return [sub(part) for part in item]
+        return item.replace("$1", value) if isinstance(item, str) else item
+
+    return {key: sub(item) if key in keys else item for key, item in case.items()}
+
+
+def _loop(element, case):
+    """Run the rules of ``do`` once per distinct value of ``foreach``, ``$1`` replaced."""
+    values = dict.fromkeys(value for value in _values(element, case["foreach"]) if value)
+    keys = list(case.get("subs", []))
+    for value in values:
+        for rule_type, body in case["do"].items():
+            check = RULE_TYPES.get(rule_type)
+            if check is None:
+                yield _("The rule type %(type)s is not checked.") % {"type": rule_type}
+                continue
+            for inner in body["cases"]:
+                yield from _checked(check, element, _substituted(inner, keys, value))
+
+
+def _no_percent(element, case):
+    for path in _paths(case):
+        for value in _values(element, path):
+            if "%" in value:
+                yield _("%(path)s (“%(value)s”) must be a number without a %% sign.") % {
+                    "path": path,
+                    "value": value,
+                }
+
+
+def _checked(check: RuleCheck, element: etree._Element, case: dict) -> Iterator[str]:
+    """Messages of one case; a case whose ``condition`` is false does not apply."""
+    condition = case.get("condition")
+    if condition and not element.xpath(f"boolean({xpath_of(condition)})"):
+        return
+    yield from check(element, case)
 
 
 RULE_TYPES: dict[str, RuleCheck] = {
@@ -447,28 +547,10 @@ RULE_TYPES: dict[str, RuleCheck] = {
     "unique": _unique,
     "range": _range,
     "if_then": _if_then,
-}
-
-
-# Requirements of the IATI Standard that the vendored 2018 ruleset does not carry
-# (later rulesets do); same shape as the ruleset, rule ids prefixed "extra:".
-EXTRA_RULES = {
-    "//iati-activity": {
-        "atleast_one": {
-            "cases": [
-                {
-                    "paths": [
-                        "recipient-country",
-                        "recipient-region",
-                        "transaction/recipient-country",
-                        "transaction/recipient-region",
-                    ],
-                    "message": "The activity has no recipient country or region: "
-                    "give the project at least one recipient country.",
-                }
-            ]
-        }
-    }
+    "one_or_all": _one_or_all,
+    "only_one_of": _only_one_of,
+    "loop": _loop,
+    "no_percent": _no_percent,
 }
 
 
@@ -507,15 +589,14 @@ def run_ruleset(
             for number, case in enumerate(body["cases"], start=1):
                 name = rule_id(context, rule_type, number, prefix)
                 for element in elements:
-                    for message in check(element, case):
+                    for message in _checked(check, element, case):
                         text = _(case["message"]) if "message" in case else message
                         findings.append(_finding(tree, element, name, text))
     return findings
 
 
 def _ruleset_findings(document: etree._Element, tree: etree._ElementTree) -> list[Finding]:
-    findings = run_ruleset(document, ruleset(), tree)
-    return findings + run_ruleset(document, EXTRA_RULES, tree, prefix="extra:")
+    return run_ruleset(document, ruleset(), tree)
 
 
 def _codelist_findings(document: etree._Element, tree: etree._ElementTree) -> list[Finding]:

@@ -304,6 +304,12 @@ class ResearchOutputFactory(DjangoModelFactory):
         if create and extracted:
             self.projects.set(extracted)
 
+    @factory.post_generation
+    def countries(self, create, extracted, **kwargs):
+        # Filled by default: an empty relation once hid a 500 in the API.
+        if create:
+            self.countries.set([CountryFactory(code="EG")] if extracted is None else extracted)
+
 
 class LegislativeSupportFactory(DjangoModelFactory):
     class Meta:
@@ -346,6 +352,12 @@ class AwarenessActivityFactory(DjangoModelFactory):
     def projects(self, create, extracted, **kwargs):
         if create and extracted:
             self.projects.set(extracted)
+
+    @factory.post_generation
+    def countries(self, create, extracted, **kwargs):
+        # Filled by default: an empty relation once hid a 500 in the API.
+        if create:
+            self.countries.set([CountryFactory(code="EG")] if extracted is None else extracted)
 
 
 def random_cases(n: int, *, seed: int, project, country_office, registered_by, **fixed) -> list:

@@ -1,6 +1,7 @@
 """Filters of the assistance API; an unknown code or a bad date is a 400 naming the parameter."""
 
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from projects.filters import CountryCodeFilter
@@ -38,14 +39,25 @@ class UpperCharFilter(django_filters.CharFilter):
         return super().filter(qs, value.upper() if value else value)
 
 
+class IdFilter(django_filters.NumberFilter):
+    """A record id: a whole number a database id can hold, or a 400 naming the filter."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class CaseChildFilter(django_filters.FilterSet):
     # A number, not a choice of cases: an id outside the caller's scope must answer like
     # one that does not exist (an empty list), not with "not a valid choice".
-    case = django_filters.NumberFilter(field_name="case_id")
+    case = IdFilter(field_name="case_id")
 
 
 class ServiceFilter(CaseChildFilter):
-    provider = django_filters.NumberFilter(field_name="provider_id")
+    provider = IdFilter(field_name="provider_id")
     kind = django_filters.ChoiceFilter(choices=ServiceKind.choices)
     started_from = django_filters.DateFilter(field_name="start_date", lookup_expr="gte")
     started_to = django_filters.DateFilter(field_name="start_date", lookup_expr="lte")
@@ -56,8 +68,8 @@ class ServiceFilter(CaseChildFilter):
 
 
 class ReferralFilter(CaseChildFilter):
-    from_organisation = django_filters.NumberFilter(field_name="from_organisation_id")
-    to_organisation = django_filters.NumberFilter(field_name="to_organisation_id")
+    from_organisation = IdFilter(field_name="from_organisation_id")
+    to_organisation = IdFilter(field_name="to_organisation_id")
     status = django_filters.ChoiceFilter(choices=ReferralStatus.choices)
     service_kind = django_filters.ChoiceFilter(choices=ServiceKind.choices)
 
@@ -67,7 +79,7 @@ class ReferralFilter(CaseChildFilter):
 
 
 class StayFilter(CaseChildFilter):
-    shelter = django_filters.NumberFilter(field_name="shelter_id")
+    shelter = IdFilter(field_name="shelter_id")
     current = django_filters.BooleanFilter(
         field_name="discharged_on", lookup_expr="isnull", label=_("Not discharged yet")
     )
@@ -85,7 +97,7 @@ class NoteFilter(CaseChildFilter):
 
 class ShelterFilter(django_filters.FilterSet):
     country = UpperCharFilter(field_name="country__code")
-    organisation = django_filters.NumberFilter(field_name="organisation_id")
+    organisation = IdFilter(field_name="organisation_id")
 
     class Meta:
         model = Shelter

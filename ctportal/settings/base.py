@@ -278,6 +278,11 @@ REST_FRAMEWORK = {
         "ctportal.api_filters.PortalOrderingFilter",
         "ctportal.api_filters.PortalSearchFilter",
     ],
+    "DEFAULT_PARSER_CLASSES": [
+        "ctportal.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "ctportal.api.PortalPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": [
@@ -317,6 +322,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # The schema is for people with a role, like every other page.
     "SERVE_PERMISSIONS": ["ctportal.api.HasRole"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ctportal.api_schema.document_errors",
+    ],
     # Several models have a "kind"; name each choice set after its model.
     "ENUM_NAME_OVERRIDES": {
         "OrganisationKindEnum": "projects.models.OrganisationKind",

@@ -65,6 +65,21 @@ class VisibleSlugField(VisibleRelatedMixin, serializers.SlugRelatedField):
     pass
 
 
+class CountryCodeField(serializers.SlugRelatedField):
+    """Countries as their ISO 3166-1 alpha-2 codes.
+
+    ``Country.code`` is a django-countries field whose value is an object, not
+    a string; JSON and CSV need the plain code.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(slug_field="code", **kwargs)
+
+    def to_representation(self, obj) -> str:
+        return str(obj.code)
+
+
 # Reads ----------------------------------------------------------------------
 
 
@@ -79,7 +94,9 @@ class CountrySerializer(serializers.ModelSerializer):
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
-    country = serializers.CharField(source="country.code", default=None, read_only=True)
+    country = serializers.CharField(
+        source="country.code", default=None, allow_null=True, read_only=True
+    )
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     iati_type = serializers.CharField(read_only=True)
 
@@ -114,7 +131,11 @@ class ThematicAreaSerializer(serializers.ModelSerializer):
 class FundingSerializer(serializers.ModelSerializer):
     donor = OrganisationRefSerializer(read_only=True)
     share = serializers.DecimalField(
-        max_digits=5, decimal_places=1, read_only=True, help_text="Percent of the project budget."
+        max_digits=5,
+        decimal_places=1,
+        read_only=True,
+        allow_null=True,
+        help_text="Percent of the project budget (null without a budget).",
     )
 
     class Meta:
@@ -208,8 +229,8 @@ class ProjectSerializer(serializers.ModelSerializer):
 class TransactionSerializer(serializers.ModelSerializer):
     project = serializers.CharField(source="project.code", read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    provider = OrganisationRefSerializer(read_only=True)
-    receiver = OrganisationRefSerializer(read_only=True)
+    provider = OrganisationRefSerializer(read_only=True, allow_null=True)
+    receiver = OrganisationRefSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Transaction
@@ -229,7 +250,7 @@ class TransactionSerializer(serializers.ModelSerializer):
 
 class DisaggregationSerializer(serializers.Serializer):
     sex = serializers.CharField()
-    country = serializers.CharField(source="country.code", default=None)
+    country = serializers.CharField(source="country.code", default=None, allow_null=True)
     target = serializers.DecimalField(**MONEY, allow_null=True)
     actual = serializers.DecimalField(**MONEY, allow_null=True)
 

@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from ctportal.uploads import UploadedDocumentSerializerField
 from projects.api.serializers import (
+    CountryCodeField,
     OrganisationRefSerializer,
     VisiblePrimaryKeyField,
     VisibleSlugField,
@@ -71,7 +72,7 @@ class ResearchOutputSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     authors = serializers.SerializerMethodField()
     partners = OrganisationRefSerializer(many=True, read_only=True)
-    countries = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    countries = CountryCodeField(many=True)
     projects = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     translation_of = serializers.SerializerMethodField()
     translations = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
@@ -118,7 +119,9 @@ class StageSerializer(serializers.ModelSerializer):
 
 
 class LegislativeSupportSerializer(serializers.ModelSerializer):
-    country = serializers.CharField(source="country.code", default=None, read_only=True)
+    country = serializers.CharField(
+        source="country.code", default=None, allow_null=True, read_only=True
+    )
     instrument_label = serializers.CharField(source="get_instrument_display", read_only=True)
     current_stage = serializers.CharField(read_only=True, allow_null=True)
     stage_date = serializers.DateField(read_only=True, allow_null=True)
@@ -154,7 +157,7 @@ class AwarenessActivitySerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     audience_label = serializers.CharField(source="get_audience_display", read_only=True)
     channel_label = serializers.CharField(source="get_channel_display", read_only=True)
-    countries = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    countries = CountryCodeField(many=True)
     projects = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     materials = serializers.SerializerMethodField()
     indicators = serializers.PrimaryKeyRelatedField(many=True, read_only=True)

@@ -16,10 +16,10 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from ctportal.api import expected_version, version_etag
+from ctportal.api import JSONParser, expected_version, version_etag
 from projects.api.views import ERROR_RESPONSES
 
 from .. import selectors, services

@@ -140,6 +140,24 @@ def test_filters_on_care_rows(clients, care):
     assert (scoped.status_code, ids(scoped)) == (200, set())
 
 
+@pytest.mark.parametrize("value", ["-1.127897504957683e+308", "99999999999999999999", "0", "1.5"])
+@pytest.mark.parametrize(
+    "path, name",
+    [
+        (SERVICES, "case"),
+        (SERVICES, "provider"),
+        (REFERRALS, "to_organisation"),
+        (STAYS, "shelter"),
+        (NOTES, "case"),
+        (SHELTERS, "organisation"),
+    ],
+)
+def test_ids_out_of_range_are_400_naming_the_filter(clients, care, path, name, value):
+    response = clients["admin"].get(path, {name: value})
+    assert response.status_code == 400
+    assert name in response.json()["error"]["fields"]
+
+
 # Services ---------------------------------------------------------------------------------
 
 

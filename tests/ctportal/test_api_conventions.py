@@ -351,3 +351,21 @@ def test_the_default_limits_let_an_analyst_page_a_large_portfolio():
     # 100,000 transactions at the largest page (1,000 rows) is 100 requests.
     assert per_minute == (300, 60) and per_hour == (10000, 3600)
     assert per_minute[0] >= 100 and per_hour[0] >= 5 * 100
+
+
+# Bodies the parser refuses ------------------------------------------------------
+
+
+@pytest.mark.parametrize("depth", [1000, 100_000])
+@pytest.mark.parametrize(
+    "url", ["/api/v1/projects/", "/api/v1/research/outputs/", "/api/v1/auth/token/"]
+)
+def test_json_nested_too_deep_is_400_in_the_error_format(users, url, depth):
+    client = APIClient()
+    client.force_authenticate(users["admin"])
+    body = "[" * depth + "]" * depth
+    response = client.post(url, body, content_type="application/json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "parse_error"
+    assert "nested too deeply" in error["message"]

@@ -174,6 +174,26 @@ def test_bad_dimensions_and_filters_are_400_with_field_errors(users, params, fie
     assert all(error["fields"][name] for name in fields)
 
 
+@pytest.mark.parametrize(
+    "params, fields",
+    [
+        ({"year": "10000"}, {"year"}),
+        ({"year": "-5"}, {"year"}),
+        ({"year": "0"}, {"year"}),
+        ({"year": "3000000000"}, {"year"}),
+        ({"project": "99999999999999999999", "donor": "-1"}, {"project", "donor"}),
+        ({"project": "1" + "0" * 5000}, {"project"}),
+    ],
+)
+@pytest.mark.parametrize("code", ["cases_identified", "people_trained", "budget"])
+def test_numbers_out_of_range_are_400_with_field_errors(users, params, fields, code):
+    for fmt in ("json", "csv"):
+        response = client_for(users["analyst"]).get(data_url(code), {**params, "format": fmt})
+        assert response.status_code == 400, response.content[:200]
+        if fmt == "json":
+            assert set(response.json()["error"]["fields"]) == fields
+
+
 def test_csv_errors_keep_the_error_format(users):
     response = client_for(users["analyst"]).get(
         data_url("cases_identified"), {"dimensions": "colour", "format": "csv"}

@@ -41,7 +41,7 @@ def knowledge(portfolio):
     )
     handbook.countries.set([egypt, lebanon])
     f.ResearchOutputFactory(projects=[p_lb], kind="study", status="in_progress")
-    f.ResearchOutputFactory(kind="policy_brief", language="fr")
+    f.ResearchOutputFactory(kind="policy_brief", language="fr", countries=[])
     law = f.LegislativeSupportFactory(projects=[p_eg], country=egypt, instrument="law")
     f.LegislativeStageFactory(support=law, stage="drafting", date=datetime.date(2020, 3, 1))
     f.LegislativeStageFactory(support=law, stage="adopted", date=datetime.date(2022, 6, 1))

@@ -252,11 +252,11 @@ def test_iati_check_lists_a_project_without_recipient_country(client, users, por
 
     findings = response.context["findings"]
     assert [(x.activity, x.rule, x.severity) for x in findings] == [
-        (project.iati_identifier, "extra:iati-activity/atleast_one/1", "error")
+        (project.iati_identifier, "iati-activity/only_one_of/1", "error")
     ]
     page = response.content.decode()
     assert "1 error(s), 0 warning(s)." in page
-    assert "no recipient country" in page
+    assert "recipient-country" in page
 
 
 def test_portfolio_iati_check_costs_a_fixed_number_of_queries(

@@ -37,7 +37,7 @@ def test_errors_are_listed_and_the_exit_status_is_not_zero(portfolio):
         "ERROR",
         project.iati_identifier,
         "/iati-activities/iati-activity[4]",
-        "extra:iati-activity/atleast_one/1",
+        "iati-activity/only_one_of/1",
     ]
 
 

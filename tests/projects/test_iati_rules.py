@@ -107,6 +107,41 @@ RULE_SNIPPETS = {
         "<sector vocabulary='99' code='X'/>",
         "<sector vocabulary='99' code='X'><narrative>Own</narrative></sector>",
     ),
+    "one_or_all": (
+        {"one": "@default-currency", "all": "currency"},
+        "<budget><value value-date='2024-01-01'>1</value></budget>",
+        "<budget><value currency='USD' value-date='2024-01-01'>1</value></budget>",
+    ),
+    "only_one_of": (
+        {
+            "excluded": ["recipient-region", "recipient-country"],
+            "paths": ["transaction/recipient-country", "transaction/recipient-region"],
+        },
+        "<recipient-country code='EG'/><transaction><recipient-country code='EG'/></transaction>",
+        "<transaction><recipient-country code='EG'/></transaction>",
+    ),
+    "loop": (
+        {
+            "foreach": "sector[@vocabulary != '1']/@vocabulary",
+            "do": {
+                "strict_sum": {
+                    "cases": [{"paths": ["sector[@vocabulary = '$1']/@percentage"], "sum": 100}]
+                }
+            },
+            "subs": ["paths"],
+        },
+        "<sector vocabulary='2' code='1' percentage='100'/>"
+        "<sector vocabulary='99' code='A' percentage='60'/>",
+        "<sector vocabulary='2' code='1' percentage='100'/>"
+        "<sector vocabulary='99' code='A' percentage='60'/>"
+        "<sector vocabulary='99' code='B' percentage='40'/>"
+        "<sector vocabulary='1' code='15190' percentage='10'/>",
+    ),
+    "no_percent": (
+        {"paths": ["crs-add/loan-terms/@rate-1"]},
+        "<crs-add><loan-terms rate-1='4%'/></crs-add>",
+        "<crs-add><loan-terms rate-1='4'/></crs-add>",
+    ),
 }
 
 
@@ -154,10 +189,41 @@ def test_atleast_one_with_a_condition_applies_only_where_it_holds():
 
 
 def test_an_unknown_rule_type_is_reported_not_ignored():
-    findings = iati_rules.run_ruleset(activity(""), {"//iati-activity": {"loop": {"cases": []}}})
+    rules = {"//iati-activity": {"no_such_rule": {"cases": []}}}
+    findings = iati_rules.run_ruleset(activity(""), rules)
     assert [(f.rule, f.severity) for f in findings] == [
-        ("iati-activity/loop/0", iati_rules.WARNING)
+        ("iati-activity/no_such_rule/0", iati_rules.WARNING)
     ]
+
+
+def test_only_one_of_needs_a_recipient_somewhere():
+    case = RULE_SNIPPETS["only_one_of"][0]
+    assert [f.rule for f in run("only_one_of", case, "")] == ["iati-activity/only_one_of/1"]
+    assert run("only_one_of", case, "<recipient-region code='289'/>") == []
+
+
+def test_one_or_all_is_met_by_the_activity_attribute():
+    case = {"one": "@xml-lang", "all": "lang"}
+    document = activity("<title><narrative>T</narrative></title>")
+    rules = {"//iati-activity": {"one_or_all": {"cases": [case]}}}
+    assert len(iati_rules.run_ruleset(document, rules)) == 1
+    document[0].set("{http://www.w3.org/XML/1998/namespace}lang", "en")
+    assert iati_rules.run_ruleset(document, rules) == []
+
+
+def test_atleast_one_of_a_parent_applies_to_each_parent_present():
+    case = {"paths": ["other-identifier/owner-org/@ref", "other-identifier/owner-org/narrative"]}
+    assert run("atleast_one", case, "") == []
+    assert run("atleast_one", case, "<other-identifier ref='X'><owner-org/></other-identifier>")
+    good = "<other-identifier ref='X'><owner-org ref='XM-DAC-47066'/></other-identifier>"
+    assert run("atleast_one", case, good) == []
+
+
+def test_a_loop_reports_an_unknown_inner_rule_type():
+    case = {"foreach": "sector/@vocabulary", "do": {"no_such_rule": {"cases": [{}]}}, "subs": []}
+    findings = run("loop", case, "<sector vocabulary='2' code='1'/>")
+    assert [f.rule for f in findings] == ["iati-activity/loop/1"]
+    assert "no_such_rule" in findings[0].message
 
 
 VALID = b"""<?xml version="1.0" encoding="utf-8"?>
@@ -218,8 +284,14 @@ def test_codes_outside_their_codelist(before, after, rule, severity):
 
 
 def test_sector_codes_of_another_vocabulary_are_not_dac_codes():
-    content = VALID.replace(b'vocabulary="1" code="15190"', b'vocabulary="99" code="OWN"')
-    assert [f.rule for f in iati_rules.check_activities(content)] == []
+    own = b'vocabulary="99" code="OWN"'
+    content = VALID.replace(b'vocabulary="1" code="15190"', own)
+    assert [f.rule for f in iati_rules.check_activities(content)] == ["iati-activity/if_then/4"]
+    named = content.replace(
+        own + b' percentage="100"/>', own + b' percentage="100"><narrative>Own</narrative></sector>'
+    )
+    assert named != content
+    assert [f.rule for f in iati_rules.check_activities(named)] == []
 
 
 def test_reporting_org_identifier_must_have_a_registered_prefix():

@@ -197,3 +197,28 @@ def test_the_schema_documents_the_research_endpoints(client, users):
     assert "/api/v1/research/outputs/" in schema
     assert "/api/v1/research/legislation/{id}/stages/" in schema
     assert ResearchOutput.objects.count() == 0
+
+
+@pytest.mark.parametrize("key", ["outputs", "activities"])
+def test_countries_are_listed_as_codes(users, portfolio, key):
+    make = {"outputs": f.ResearchOutputFactory, "activities": f.AwarenessActivityFactory}[key]
+    record = make(projects=[portfolio["p_both"]])
+    record.countries.set([portfolio["egypt"], portfolio["lebanon"]])
+    client = client_for(users["analyst"])
+    listed = client.get(ENDPOINTS[key])
+    assert listed.status_code == 200
+    assert listed.json()["results"][0]["countries"] == ["EG", "LB"]
+    detail = client.get(f"{ENDPOINTS[key]}{record.pk}/")
+    assert detail.status_code == 200
+    assert detail.json()["countries"] == ["EG", "LB"]
+    as_csv = client.get(f"{ENDPOINTS[key]}{record.pk}/", HTTP_ACCEPT="text/csv")
+    assert as_csv.status_code == 200
+    row = next(csv.DictReader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
+    assert row["countries"].replace(" ", "") == "EG;LB"
+
+
+@pytest.mark.parametrize("year", ["10000", "0", "-5", "3000000000"])
+def test_a_year_out_of_range_is_400(users, research, year):
+    response = client_for(users["analyst"]).get(ENDPOINTS["outputs"], {"year": year})
+    assert response.status_code == 400
+    assert "year" in response.json()["error"]["fields"]

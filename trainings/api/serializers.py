@@ -117,17 +117,22 @@ class ParticipantSerializer(serializers.ModelSerializer):
 
     session = serializers.IntegerField(source="session_id", read_only=True)
     person = serializers.IntegerField(source="person_id", read_only=True)
-    name = serializers.CharField(source="person.full_name", read_only=True)
+    name = serializers.CharField(
+        source="person.full_name",
+        read_only=True,
+        required=False,
+        help_text="Left out for those who may not see names (donors and analysts).",
+    )
     sex = serializers.CharField(source="person.sex", read_only=True)
     age_band = serializers.CharField(source="person.age_band", read_only=True)
     institution = serializers.CharField(source="person.institution", read_only=True)
     institution_type = serializers.CharField(source="person.institution_type", read_only=True)
     role = serializers.CharField(source="person.role", read_only=True)
     nationality = serializers.CharField(
-        source="person.nationality.code", default=None, read_only=True
+        source="person.nationality.code", default=None, allow_null=True, read_only=True
     )
     country_of_work = serializers.CharField(
-        source="person.country_of_work.code", default=None, read_only=True
+        source="person.country_of_work.code", default=None, allow_null=True, read_only=True
     )
 
     class Meta:
@@ -149,17 +154,23 @@ class ParticipantSerializer(serializers.ModelSerializer):
             "post_score",
         ]
 
-    def get_fields(self):
-        fields = super().get_fields()
-        request = self.context.get("request")
-        if not access.sees_participant_names(getattr(request, "user", None)):
-            fields.pop("name")
-        return fields
+    def to_representation(self, instance):
+        # Left out of the answer, not of the fields: the schema is the same for everyone
+        # and says that `name` may be missing.
+        if not hasattr(self, "_sees_names"):
+            request = self.context.get("request")
+            self._sees_names = access.sees_participant_names(getattr(request, "user", None))
+        data = super().to_representation(instance)
+        if not self._sees_names:
+            data.pop("name", None)
+        return data
 
 
 class ParticipantCountSerializer(serializers.ModelSerializer):
     session = serializers.IntegerField(source="session_id", read_only=True)
-    country = serializers.CharField(source="country.code", default=None, read_only=True)
+    country = serializers.CharField(
+        source="country.code", default=None, allow_null=True, read_only=True
+    )
     count = serializers.SerializerMethodField(
         help_text="Null (with `suppressed`) when from 1 to 4 for aggregate-only viewers."
     )
