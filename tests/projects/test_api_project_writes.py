@@ -456,6 +456,7 @@ def test_a_reporting_organisation_without_a_valid_identifier_is_a_400(portfolio,
 def test_sectors_and_iati_defaults_are_saved_and_shown(portfolio, users):
     body = new_project_body(
         portfolio,
+        countries=[{"country": "EG", "percentage": "100"}],
         text_language="ar",
         default_aid_type="D02",
         collaboration_type="2",
