@@ -2,7 +2,7 @@
 
 Starts its own Redis (a free loopback port), Celery worker with beat and gunicorn,
 all on 127.0.0.1, over the PostgreSQL database FAULTS_DB (default
-ctportal_h_faults). For each fault it runs a bounded request loop (API lists with a
+ctportal_faults). For each fault it runs a bounded request loop (API lists with a
 token, pages, /healthz, and portfolio exports requested through the page), injects
 the fault, repairs it, and prints: errors seen, seconds to recover, jobs lost,
 jobs duplicated. Everything it started is stopped at the end; nothing else is

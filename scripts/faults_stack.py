@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BIN = Path(sys.executable).parent
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
-DB = os.environ.get("FAULTS_DB", "ctportal_h_faults")
+DB = os.environ.get("FAULTS_DB", "ctportal_faults")
 # A password for the drill's own analyst, new every run.
 PASSWORD = secrets.token_urlsafe(24)
 # Bounds of every request loop: no fault drill runs away.
