@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ctportal import access
 from ctportal.files import file_response
+from ctportal.job_views import job_rerun_response
 from ctportal.suppression import Cell
 
 from .ctdc import LAYOUT_VERSION, QUASI_IDENTIFIERS, K, coarser
@@ -82,17 +83,9 @@ def exports(request) -> HttpResponse:
 @require_POST
 def rerun(request, pk: int) -> HttpResponse:
     """Build a failed or stopped export again; 404 for anyone else's."""
-    try:
-        ctdc_export_rerun(user=request.user, pk=pk)
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request, _("Your export is being prepared. This page shows when it is ready.")
-        )
-    return redirect("assistance_exports:list")
+    return job_rerun_response(
+        request, rerun=ctdc_export_rerun, pk=pk, back_to="assistance_exports:list"
+    )
 
 
 @login_required

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ctportal import access
+from ctportal.job_views import job_rerun_response
 
 from . import iati
 from .exports import downloadable_export, portfolio_exports_for
@@ -137,17 +138,9 @@ def exports(request) -> HttpResponse:
 @require_POST
 def export_rerun(request, pk: int) -> HttpResponse:
     """Build a failed or stopped export again; 404 for anyone else's."""
-    try:
-        portfolio_export_rerun(user=request.user, pk=pk)
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request, _("Your export is being prepared. This page shows when it is ready.")
-        )
-    return redirect("projects:exports")
+    return job_rerun_response(
+        request, rerun=portfolio_export_rerun, pk=pk, back_to="projects:exports"
+    )
 
 
 @login_required
