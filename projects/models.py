@@ -35,6 +35,16 @@ def validate_currency(value: str) -> None:
         )
 
 
+def share_field() -> models.DecimalField:
+    """A share of a whole in percent, above 0 and at most 100 (countries, sectors)."""
+    return models.DecimalField(
+        _("percentage"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+    )
+
+
 def currency_field(**kwargs) -> models.CharField:
     return models.CharField(
         _("currency"), max_length=3, validators=[validate_currency], default="USD", **kwargs
@@ -465,12 +475,7 @@ class RecipientCountry(models.Model):
     country = models.ForeignKey(
         Country, verbose_name=_("country"), on_delete=models.PROTECT, related_name="recipients"
     )
-    percentage = models.DecimalField(
-        _("percentage"),
-        max_digits=5,
-        decimal_places=2,
-        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
-    )
+    percentage = share_field()
     history = HistoricalRecords()
 
     objects = ProjectChildQuerySet.as_manager()
@@ -515,12 +520,7 @@ class ProjectSector(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="sectors")
     code = models.CharField(_("sector"), max_length=5, choices=SectorCode.choices)
-    percentage = models.DecimalField(
-        _("percentage"),
-        max_digits=5,
-        decimal_places=2,
-        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
-    )
+    percentage = share_field()
     history = HistoricalRecords()
 
     objects = ProjectChildQuerySet.as_manager()
