@@ -25,7 +25,8 @@ COPY . .
 # Static files and message catalogues are built into the image; the key only
 # satisfies the production settings during the build and is never used again.
 RUN SECRET_KEY=build-time-only-key-not-used-when-the-container-runs-0123456789 \
-    ALLOWED_HOSTS=build.invalid \
+    ALLOWED_HOSTS=build.invalid DATABASE_URL=postgres://build@build.invalid/build \
+    REDIS_URL=redis://build.invalid:6379/0 \
     sh -c 'python manage.py collectstatic --noinput \
         && if find locale -name "*.po" | grep -q .; then python manage.py compilemessages; fi'
 

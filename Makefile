@@ -48,7 +48,8 @@ check: lint
 	DJANGO_SETTINGS_MODULE=ctportal.settings.production \
 	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
 	IDENTITY_ENCRYPTION_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
-	ALLOWED_HOSTS=ctportal.example.org $(MANAGE) check --deploy --fail-level WARNING
+	ALLOWED_HOSTS=ctportal.example.org DATABASE_URL=postgres://ctportal@db.invalid/ctportal \
+	REDIS_URL=redis://redis.invalid:6379/0 $(MANAGE) check --deploy --fail-level WARNING
 
 messages: $(STAMP)
 	$(MANAGE) makemessages -l ar -l fr --ignore '.venv/*' --ignore 'var/*'
