@@ -40,6 +40,16 @@ faults: $(STAMP)
 loadtest: $(STAMP)
 	$(PY) scripts/loadtest.py $(LOADTEST_ARGS)
 
+# Several web nodes: two gunicorn servers with the production settings on 127.0.0.1:8681
+# and 8682, one worker and its own Redis (6393), over the PostgreSQL database NODES_DB.
+.PHONY: nodes-check restore-check
+nodes-check: $(STAMP)
+	$(PY) scripts/nodes_check.py
+
+# A backup restored into fresh PostgreSQL (RESTORE_DB) and SQLite databases, checked.
+restore-check: $(STAMP)
+	$(PY) scripts/restore_check.py
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(MANAGE) makemigrations --check --dry-run

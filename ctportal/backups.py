@@ -35,11 +35,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import BinaryIO
 
 import django
 from django.conf import settings
 from django.core.files.base import File
-from django.core.files.storage import Storage, default_storage
+from django.core.files.storage import Storage, storages
 from django.db import connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
 
@@ -166,6 +167,9 @@ def _add_bytes(archive: tarfile.TarFile, name: str, content: bytes) -> None:
 def _dump_database(work: Path) -> tuple[Path, dict[str, int], dict]:
     """The database copied into ``work``, the row counts of the same moment, and its facts."""
     vendor = connection.vendor
+    if connection.in_atomic_block:
+        # The snapshot must be the first thing its transaction does.
+        raise BackupError("A backup cannot run inside a database transaction.")
     if vendor == "postgresql":
         target = work / PG_DUMP
         with transaction.atomic():
@@ -199,46 +203,63 @@ def _dump_database(work: Path) -> tuple[Path, dict[str, int], dict]:
     raise BackupError(f"Backups support PostgreSQL and SQLite, not {vendor}.")
 
 
-def backup_create(*, output: Path, storage: Storage | None = None) -> dict:
-    """Write a backup archive to ``output``; returns its manifest."""
-    storage = storage or default_storage
-    output.parent.mkdir(parents=True, exist_ok=True)
+def _write_archive(archive: tarfile.TarFile, storage: Storage) -> dict:
     started = datetime.datetime.now(datetime.UTC)
     with tempfile.TemporaryDirectory(prefix="ctportal-backup-") as folder:
         dump, counts, facts = _dump_database(Path(folder))
-        partial = output.with_name(output.name + ".partial")
-        files = size = 0
+        archive.add(dump, arcname=dump.name)
+    files = size = 0
+    for name in storage_files(storage):
+        info = tarfile.TarInfo(MEDIA + name)
+        info.size = storage.size(name)
+        info.mtime = int(started.timestamp())
+        with storage.open(name, "rb") as handle:
+            archive.addfile(info, handle)
+        files += 1
+        size += info.size
+    manifest = {
+        "format": FORMAT,
+        "created_at": started.isoformat(),
+        "finished_at": datetime.datetime.now(datetime.UTC).isoformat(),
+        "database": {"vendor": connection.vendor, "file": dump.name, **facts},
+        "versions": {
+            "ctportal": _version("ctportal"),
+            "django": django.get_version(),
+            "python": platform.python_version(),
+        },
+        "migrations": _migrations(),
+        "tables": counts,
+        "media": {
+            "storage": f"{type(storage).__module__}.{type(storage).__name__}",
+            "files": files,
+            "bytes": size,
+        },
+        "identity_keys": "not included: restore with the same IDENTITY_ENCRYPTION_KEYS",
+    }
+    _add_bytes(archive, MANIFEST, json.dumps(manifest, indent=2).encode())
+    return manifest
+
+
+def backup_create(
+    *, output: Path | None = None, stream: BinaryIO | None = None, storage: Storage | None = None
+) -> dict:
+    """Write a backup archive to the file ``output`` or to ``stream``; returns its manifest.
+
+    A file is written under a temporary name and renamed when complete, so an
+    archive found under its own name is always whole.
+    """
+    storage = storage or storages["default"]
+    if stream is not None:
+        with tarfile.open(fileobj=stream, mode="w|") as archive:
+            return _write_archive(archive, storage)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(output.name + ".partial")
+    try:
         with tarfile.open(partial, "w") as archive:
-            archive.add(dump, arcname=dump.name)
-            for name in storage_files(storage):
-                info = tarfile.TarInfo(MEDIA + name)
-                info.size = storage.size(name)
-                info.mtime = int(started.timestamp())
-                with storage.open(name, "rb") as handle:
-                    archive.addfile(info, handle)
-                files += 1
-                size += info.size
-            manifest = {
-                "format": FORMAT,
-                "created_at": started.isoformat(),
-                "finished_at": datetime.datetime.now(datetime.UTC).isoformat(),
-                "database": {"vendor": connection.vendor, "file": dump.name, **facts},
-                "versions": {
-                    "ctportal": _version("ctportal"),
-                    "django": django.get_version(),
-                    "python": platform.python_version(),
-                },
-                "migrations": _migrations(),
-                "tables": counts,
-                "media": {
-                    "storage": f"{type(storage).__module__}.{type(storage).__name__}",
-                    "files": files,
-                    "bytes": size,
-                },
-                "identity_keys": "not included: restore with the same IDENTITY_ENCRYPTION_KEYS",
-            }
-            _add_bytes(archive, MANIFEST, json.dumps(manifest, indent=2).encode())
+            manifest = _write_archive(archive, storage)
         partial.replace(output)
+    finally:
+        partial.unlink(missing_ok=True)
     return manifest
 
 
@@ -251,8 +272,13 @@ def read_manifest(archive: tarfile.TarFile) -> dict:
     except KeyError:
         message = "This archive has no manifest.json: it is not a ctportal backup."
         raise BackupError(message) from None
-    manifest = json.load(archive.extractfile(member))
-    if manifest.get("format") != FORMAT:
+    try:
+        manifest = json.load(archive.extractfile(member))
+        known = manifest.get("format") == FORMAT
+        parts = manifest["database"]["vendor"], manifest["tables"], manifest["media"]["files"]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise BackupError(f"The manifest of this archive cannot be read ({exc!r}).") from exc
+    if not known or not all(part is not None for part in parts):
         raise BackupError(f"Unknown backup format {manifest.get('format')!r}.")
     return manifest
 
@@ -293,11 +319,6 @@ def _empty_storage(storage: Storage, force: bool) -> None:
 
 def _restore_database(archive: tarfile.TarFile, manifest: dict, work: Path) -> None:
     vendor = manifest["database"]["vendor"]
-    if vendor != connection.vendor:
-        raise BackupError(
-            f"This backup holds a {vendor} database; the portal is configured for "
-            f"{connection.vendor}. Set DATABASE_URL to a {vendor} database."
-        )
     member = archive.getmember(manifest["database"]["file"])
     target = work / Path(member.name).name
     with archive.extractfile(member) as source, target.open("wb") as copy:
@@ -336,23 +357,44 @@ def _restore_media(archive: tarfile.TarFile, storage: Storage) -> int:
 
 
 def backup_restore(
-    *, source: Path, force: bool = False, storage: Storage | None = None
+    *,
+    source: Path | None = None,
+    stream: BinaryIO | None = None,
+    force: bool = False,
+    storage: Storage | None = None,
 ) -> Restored:
     """Bring the database and media of ``source`` back; refuses a system that is not empty.
 
     Returns the tables' row counts after the restore and every table whose count
     differs from the manifest's.
     """
-    storage = storage or default_storage
+    storage = storage or storages["default"]
+    with tempfile.TemporaryDirectory(prefix="ctportal-restore-") as folder:
+        if stream is not None:
+            # The manifest is read first and sits at the end: the archive needs a file.
+            source = Path(folder) / "backup.tar"
+            with source.open("wb") as copy:
+                shutil.copyfileobj(stream, copy)
+        return _restore(source, force, storage, Path(folder))
+
+
+def _restore(source: Path, force: bool, storage: Storage, folder: Path) -> Restored:
     try:
         archive = tarfile.open(source, "r")  # noqa: SIM115 - closed by the block below
     except (OSError, tarfile.TarError) as exc:
         raise BackupError(f"{source} cannot be read as a backup archive: {exc}") from exc
-    with archive, tempfile.TemporaryDirectory(prefix="ctportal-restore-") as folder:
+    with archive:
         manifest = read_manifest(archive)
+        vendor = manifest["database"]["vendor"]
+        # Checked before anything is emptied: a refused restore changes nothing.
+        if vendor != connection.vendor:
+            raise BackupError(
+                f"This backup holds a {vendor} database; the portal is configured for "
+                f"{connection.vendor}. Set DATABASE_URL to a {vendor} database."
+            )
         _empty_database(force)
         _empty_storage(storage, force)
-        _restore_database(archive, manifest, Path(folder))
+        _restore_database(archive, manifest, folder)
         result = Restored(files=_restore_media(archive, storage))
     result.tables = table_counts()
     for name, expected in manifest["tables"].items():

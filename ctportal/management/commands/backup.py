@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import sys
 from pathlib import Path
 
 from django.conf import settings
@@ -20,21 +21,27 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--output",
-            type=Path,
-            help="archive to write (default var/backups/ctportal-<UTC time>.tar)",
+            help="archive to write, or - for standard output "
+            "(default var/backups/ctportal-<UTC time>.tar)",
         )
 
-    def handle(self, *args, output: Path | None = None, **options):
-        if output is None:
-            stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
-            output = Path(settings.BASE_DIR) / "var" / "backups" / f"ctportal-{stamp}.tar"
+    def handle(self, *args, output: str | None = None, **options):
         try:
-            manifest = backup_create(output=output)
+            if output == "-":
+                manifest = backup_create(stream=sys.stdout.buffer)
+                sys.stdout.buffer.flush()
+                report = self.stderr
+            else:
+                if output is None:
+                    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+                    output = Path(settings.BASE_DIR) / "var" / "backups" / f"ctportal-{stamp}.tar"
+                manifest = backup_create(output=Path(output))
+                report = self.stdout
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
         rows = sum(manifest["tables"].values())
         media = manifest["media"]
-        self.stdout.write(
+        report.write(
             f"{output}: {len(manifest['tables'])} tables, {rows} rows, "
             f"{media['files']} media files ({media['bytes']} bytes)"
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -17,16 +18,19 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("archive", type=Path)
+        parser.add_argument("archive", help="the backup archive, or - for standard input")
         parser.add_argument(
             "--force",
             action="store_true",
             help="replace whatever the database and the media storage hold",
         )
 
-    def handle(self, *args, archive: Path, force: bool = False, **options):
+    def handle(self, *args, archive: str, force: bool = False, **options):
         try:
-            result = backup_restore(source=archive, force=force)
+            if archive == "-":
+                result = backup_restore(stream=sys.stdin.buffer, force=force)
+            else:
+                result = backup_restore(source=Path(archive), force=force)
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
         for name, (expected, found) in sorted(result.mismatched.items()):
