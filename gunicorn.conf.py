@@ -22,3 +22,6 @@ max_requests = 2000
 max_requests_jitter = 200
 accesslog = "-"
 forwarded_allow_ips = "*"
+# gunicorn's control socket has one default path per user: several servers on one host
+# (web nodes, the drills) would take it from each other. Nothing here uses it.
+control_socket_disable = True
