@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from django.conf import settings
 from django.core.files.base import File
 from django.core.files.storage import Storage, storages
 from django.db import connection
@@ -52,7 +51,7 @@ def _empty_database(force: bool) -> None:
         return
     if not force:
         raise BackupError(
-            f"The database {settings.DATABASES['default']['NAME']} is not empty "
+            f"The database {connection.settings_dict['NAME']} is not empty "
             f"({len(tables)} tables). Restore into an empty database, or give --force "
             "to replace everything in it."
         )
@@ -91,7 +90,7 @@ def _restore_database(archive: tarfile.TarFile, manifest: dict, work: Path) -> N
             [
                 *("pg_restore", "--no-owner", "--no-acl", "--exit-on-error"),
                 "--single-transaction",
-                f"--dbname={settings.DATABASES['default']['NAME']}",
+                f"--dbname={connection.settings_dict['NAME']}",
                 str(target),
             ]
         )

@@ -8,7 +8,6 @@ import subprocess
 from collections.abc import Iterator
 from importlib import metadata
 
-from django.conf import settings
 from django.core.files.storage import Storage
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
@@ -84,7 +83,7 @@ def applied_migrations() -> dict[str, str]:
 
 def _pg_environment() -> dict[str, str]:
     """libpq's variables for the default database, so no password is on a command line."""
-    db = settings.DATABASES["default"]
+    db = connection.settings_dict
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     values = {
         "PGHOST": db.get("HOST"),

@@ -5,7 +5,7 @@ import tarfile
 
 import pytest
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import default_storage, storages
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -60,8 +60,9 @@ def test_a_backup_holds_the_database_every_media_file_and_a_manifest(
     assert manifest["database"]["vendor"] == connection.vendor
     assert manifest["tables"]["projects_project"] == 2
     assert manifest["tables"]["django_migrations"] > 0
+    storage = type(storages["default"])
     assert manifest["media"] == {
-        "storage": "django.core.files.storage.memory.InMemoryStorage",
+        "storage": f"{storage.__module__}.{storage.__name__}",
         "files": 1,
         "bytes": 8,
     }
