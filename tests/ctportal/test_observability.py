@@ -335,7 +335,9 @@ def test_a_request_through_wsgi_is_reported_with_its_route_and_id_only(
     from urllib.parse import quote
 
     import sentry_sdk
+    from django.core.signals import request_finished, request_started
     from django.core.wsgi import get_wsgi_application
+    from django.db import close_old_connections
     from django.test import Client
 
     from assistance import services
@@ -366,7 +368,15 @@ def test_a_request_through_wsgi_is_reported_with_its_route_and_id_only(
         "wsgi.errors": io.StringIO(),
     }
     statuses: list[str] = []
-    b"".join(get_wsgi_application()(environ, lambda status, headers: statuses.append(status)))
+    # As Django's test client does: the test's transaction must outlive the request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        application = get_wsgi_application()
+        b"".join(application(environ, lambda status, headers: statuses.append(status)))
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     sentry_sdk.flush()
 
     assert statuses == ["500 Internal Server Error"]
