@@ -11,6 +11,7 @@ urlpatterns = [
     path("metrics", metrics, name="metrics"),
     path("favicon.ico", RedirectView.as_view(url="/static/img/favicon.svg", permanent=True)),
     path("accounts/", include("accounts.urls")),
+    path("notifications/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("projects/", include("projects.urls")),

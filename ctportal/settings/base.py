@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "research",
     "dashboards",
     "reports",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -178,6 +179,16 @@ CELERY_TASK_PUBLISH_RETRY = False
 # Identities of cases closed longer ago than this are erased (the anonymised case stays).
 IDENTITY_RETENTION_YEARS = env.int("IDENTITY_RETENTION_YEARS", default=5)
 CELERY_BEAT_SCHEDULE = {
+    # Email notifications recorded while the broker was unreachable.
+    "send-waiting-notifications": {
+        "task": "notifications.tasks.send_waiting_notifications",
+        "schedule": 300,
+    },
+    # Monday morning: each case worker's cases needing follow-up (references only).
+    "case-digests-weekly": {
+        "task": "notifications.tasks.send_case_digests",
+        "schedule": crontab(minute=0, hour=6, day_of_week=1),
+    },
     # /healthz and /metrics tell from this whether a worker is taking tasks.
     "worker-heartbeat": {"task": "ctportal.tasks.worker_heartbeat", "schedule": 60},
     # Jobs recorded while the broker was unreachable, or whose message was lost.
