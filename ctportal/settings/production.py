@@ -13,7 +13,7 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, IDENTITY_ENCRYPTION_DEVELOPMENT_KEY, REDIS_URL, env
+from .base import DATABASES, IDENTITY_ENCRYPTION_DEVELOPMENT_KEY, LOGGING, REDIS_URL, env
 
 DEBUG = False
 try:
@@ -71,3 +71,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# One JSON object a line, unless LOG_FORMAT=text.
+LOGGING["handlers"]["console"]["formatter"] = (
+    "text" if env("LOG_FORMAT", default="json") == "text" else "json"
+)
