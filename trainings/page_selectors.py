@@ -41,6 +41,17 @@ def session_list(*, user, params) -> tuple[TrainingSessionFilter, QuerySet]:
     return filterset, queryset.prefetch_related("audiences")
 
 
+def project_sessions(*, user, project: Project, limit: int = 5) -> dict[str, Any]:
+    """A project's latest sessions with their totals, and how many it has: two queries."""
+    sessions = TrainingSession.objects.visible_to(user).filter(project=project)
+    latest = (
+        sessions_with_totals(sessions)
+        .select_related("host_country")
+        .order_by("-start_date", "-pk")[:limit]
+    )
+    return {"latest": list(latest), "count": sessions.count()}
+
+
 def session_get(*, user, pk: int) -> TrainingSession:
     """One visible session with its totals and related records; 404 outside the scope."""
     queryset = sessions_with_totals(TrainingSession.objects.visible_to(user))
