@@ -149,7 +149,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "limit": access.small_cell_limit(request.user, "training"),
             "can_edit": access.can_edit_project(request.user, session.project),
             # A sheet lists people: it is offered only where it can be imported.
-            "by_totals": session.participant_counts.exists(),
+            "by_totals": session.by_totals,
         },
     )
 

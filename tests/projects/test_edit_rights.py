@@ -136,7 +136,9 @@ def test_api_patch_by_the_lead_officer_saves(region):
 def test_children_of_a_shared_project_follow_the_rule(client, region, portfolio):
     project = region["project"]
     body = {"project": project.code, "kind": 4, "date": "2024-03-31", "value": "10.00"}
-    assert api(region["reader"]).post("/api/v1/transactions/", body, format="json").status_code == 403
+    assert (
+        api(region["reader"]).post("/api/v1/transactions/", body, format="json").status_code == 403
+    )
     assert not Transaction.objects.filter(project=project).exists()
     assert api(region["lead"]).post("/api/v1/transactions/", body, format="json").status_code == 201
 
@@ -146,12 +148,14 @@ def test_children_of_a_shared_project_follow_the_rule(client, region, portfolio)
         "kind": "workshop",
         "host_country": "EG",
         "language": "ar",
-        "start_date": "2024-05-02",
-        "end_date": "2024-05-02",
+        "start_date": "2021-05-02",
+        "end_date": "2021-05-02",
         "counts": [{"dimension": "sex", "sex": "female", "count": 9}],
     }
     reader = api(region["reader"])
-    assert reader.post("/api/v1/trainings/sessions/", session_body, format="json").status_code == 403
+    assert (
+        reader.post("/api/v1/trainings/sessions/", session_body, format="json").status_code == 403
+    )
     assert not TrainingSession.objects.filter(project=project).exists()
 
     session = f.TrainingSessionFactory(project=project, host_country=portfolio["egypt"])
@@ -175,7 +179,12 @@ def test_admin_change_follows_the_rule_for_staff_officers(region, portfolio):
     for user in (reader, lead):
         user.is_staff = True
         user.save()
-        for codename in ("view_project", "change_project", "view_transaction", "change_transaction"):
+        for codename in (
+            "view_project",
+            "change_project",
+            "view_transaction",
+            "change_transaction",
+        ):
             user.user_permissions.add(Permission.objects.get(codename=codename))
     project = region["project"]
     transaction = f.TransactionFactory(project=project)

@@ -156,6 +156,7 @@ def test_officer_records_a_training_imports_a_sheet_and_reads_the_dashboard(
     page.fill("#id_end_date", end.isoformat())
     page.select_option("#id_host_country", label=egypt.name_en)
     page.fill("#id_city", "Cairo")
+    page.select_option("#id_language", value="ar")
     page.get_by_role("checkbox", name="Police", exact=True).check()
     page.get_by_label("One by one (names optional)").check()
 
