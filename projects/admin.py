@@ -70,6 +70,8 @@ class ScopedAdmin(SimpleHistoryAdmin):
     def _editable(self, request, obj) -> bool:
         """A record of a project the user may see but not change is read-only here too."""
         project = obj if isinstance(obj, Project) else getattr(obj, "project", None)
+        if project is None and getattr(obj, "session", None) is not None:
+            project = obj.session.project  # attendances, counts, imports of a session
         return project is None or access.can_edit_project(request.user, project)
 
     def _in_scope(self, request, object_id) -> None:

@@ -575,7 +575,7 @@ def test_overview_lists_sessions_in_a_bounded_number_of_queries(
         )
         f.AttendanceFactory(session=session)
     login(client, users["officer_eg"])
-    with django_assert_max_num_queries(32):
+    with django_assert_max_num_queries(24):
         response = client.get(reverse("projects:detail", args=[project.pk]))
     page = response.content.decode()
     assert page.count('href="/trainings/') >= min(count, 5)
