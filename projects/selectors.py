@@ -114,6 +114,8 @@ def project_editors(*, project: Project, user) -> dict[str, Any]:
         "lead_is_explicit": project.lead_country_id is not None,
         "assigned": assigned,
         "is_officer": access.role_of(user) == access.Role.PROGRAMME_OFFICER,
+        # Donors and analysts read figures, not who in the office runs the project.
+        "shown": access.role_of(user) not in access.AGGREGATE_ONLY,
     }
 
 

@@ -198,3 +198,11 @@ def test_admin_change_follows_the_rule_for_staff_officers(region, portfolio):
         assert transaction_admin.has_change_permission(request, transaction) is allowed
     request.user = region["admin"]
     assert ProjectAdmin(Project, admin.site).has_change_permission(request, project)
+
+
+@pytest.mark.parametrize("who", ["donor_a", "analyst"])
+def test_donors_and_analysts_are_not_shown_who_runs_the_project(client, users, portfolio, who):
+    client.force_login(users[who])
+    page = client.get(reverse("projects:detail", args=[portfolio["p_both"].pk])).content.decode()
+    assert "Regional project" in page
+    assert "Who may edit" not in page
