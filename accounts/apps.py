@@ -1,3 +1,4 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -8,3 +9,9 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import lockout  # noqa: F401 - connects the lock recorder to django-axes
+
+
+class SignInAttemptsConfig(AxesAppConfig):
+    """django-axes under a name administrators read, in their language, in the admin index."""
+
+    verbose_name = _("Sign-in attempts")

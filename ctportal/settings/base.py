@@ -42,7 +42,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "axes",
+    "accounts.apps.SignInAttemptsConfig",
     "csp",
     "ctportal",
     "accounts",
