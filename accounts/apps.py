@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
+    # Chosen for "accounts" in INSTALLED_APPS although the module holds a second config.
+    default = True
     name = "accounts"
     verbose_name = _("Users and roles")
 
