@@ -111,7 +111,7 @@ class CountryAdmin(ScopedAdmin):
 class OrganisationAdmin(ScopedAdmin):
     list_display = ["name", "acronym", "kind", "country", "iati_identifier"]
     list_filter = ["kind", "country__region"]
-    search_fields = ["name", "acronym", "iati_identifier"]
+    search_fields = ["name", "name_ar", "name_fr", "acronym", "iati_identifier"]
     autocomplete_fields = ["country"]
 
 
@@ -158,7 +158,7 @@ class DocumentInline(admin.TabularInline):
 class ProjectAdmin(ScopedAdmin):
     list_display = ["code", "title", "status", "planned_start", "planned_end", "budget", "currency"]
     list_filter = ["status", "thematic_areas", "currency", "recipient_countries__country"]
-    search_fields = ["code", "title", "iati_identifier", "description"]
+    search_fields = ["code", "title", "title_ar", "title_fr", "iati_identifier", "description"]
     date_hierarchy = "planned_start"
     autocomplete_fields = ["reporting_organisation", "lead_country"]
     filter_horizontal = ["thematic_areas"]
@@ -226,8 +226,12 @@ class IndicatorInline(admin.TabularInline):
     extra = 0
     fields = [
         "title",
+        "title_ar",
+        "title_fr",
         "measure",
         "unit",
+        "unit_ar",
+        "unit_fr",
         "baseline_year",
         "baseline_value",
         "baseline_comment",
@@ -253,7 +257,7 @@ class IndicatorAdmin(ScopedAdmin):
     list_display = ["title", "result", "measure", "unit", "baseline_value"]
     list_filter = ["measure"]
     list_select_related = ["result__project"]
-    search_fields = ["title", "result__title", "result__project__code"]
+    search_fields = ["title", "title_ar", "title_fr", "result__title", "result__project__code"]
     autocomplete_fields = ["result"]
     inlines = [IndicatorPeriodInline]
 

@@ -343,7 +343,14 @@ def portfolio_dashboard(*, user) -> dict[str, Any]:
     by_donor = (
         Funding.objects.filter(project__in=ids)
         .order_by()
-        .values("donor_id", "donor__name", "donor__acronym", "currency")
+        .values(
+            "donor_id",
+            "donor__name",
+            "donor__name_ar",
+            "donor__name_fr",
+            "donor__acronym",
+            "currency",
+        )
         .annotate(total=Sum("amount"), projects=Count("project", distinct=True))
         .order_by("currency", "-total")
     )
@@ -372,7 +379,9 @@ def _country_label(row: dict[str, Any]) -> str:
 
 
 def _donor_label(row: dict[str, Any]) -> str:
-    name, acronym = row["donor__name"], row["donor__acronym"]
+    lang = (get_language() or "en")[:2]
+    name = row.get(f"donor__name_{lang}") or row["donor__name"]
+    acronym = row["donor__acronym"]
     return f"{name} ({acronym})" if acronym else name
 
 

@@ -37,6 +37,8 @@ PROJECT_FIELDS = (
     "code",
     "iati_identifier",
     "title",
+    "title_ar",
+    "title_fr",
     "description",
     "status",
     "planned_start",

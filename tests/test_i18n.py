@@ -81,7 +81,7 @@ def test_compiled_catalogue_translates(code):
 @pytest.mark.parametrize(
     ("code", "tokens_heading", "mail_heading"),
     [
-        ("ar", "إنشاء رمز وصول", "الإشعارات بالبريد الإلكتروني"),
+        ("ar", "إنشاء رمز وصول", "إشعارات البريد الإلكتروني"),
         ("fr", "Créer un jeton", "Notifications par courriel"),
     ],
 )

@@ -43,7 +43,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "axes",
+    "accounts.apps.SignInAttemptsConfig",
     "csp",
     "django_prometheus",
     "django_guid",
