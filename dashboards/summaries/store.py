@@ -70,11 +70,7 @@ def read(kind: str, shape: str, user) -> Any | None:
 
 def changed() -> None:
     """Source records changed in the current transaction: no summary of the data as it
-    was may be read once it commits. Once per transaction, however many records."""
-    if connection.in_atomic_block and any(
-        func is _move_on for _sids, func, *_rest in connection.run_on_commit
-    ):
-        return
+    was may be read once it commits."""
     transaction.on_commit(_move_on)
 
 
