@@ -51,21 +51,60 @@ def shape_key(dims: tuple[str, ...] | list[str], filters_key: str = "") -> str:
     return f"{','.join(dims)}|{filters_key}"
 
 
+def _current(queryset):
+    # The version is compared in the same query: no window between the two reads.
+    return queryset.filter(
+        version=Subquery(SummaryState.objects.order_by("pk").values("version")[:1])
+    )
+
+
 def read(kind: str, shape: str, user) -> Any | None:
     """The stored data of a figure for the viewer's scope, if built from the current data."""
     scope = scope_key(user)
     if scope is None:
         return None
-    row = (
-        FigureSummary.objects.filter(kind=kind, shape=shape, scope=scope)
-        # The version is compared in the same query: no window between the two reads.
-        .filter(version=Subquery(SummaryState.objects.order_by("pk").values("version")[:1]))
-        .values_list("data", flat=True)
-        .first()
-    )
+    wanted = getattr(user, "_summaries_wanted", None)
+    if wanted is not None and (kind, shape) in wanted:
+        if wanted[(kind, shape)] is _NOT_READ:
+            _read_all(wanted, scope)
+        row = wanted[(kind, shape)]
+    else:
+        row = (
+            _current(FigureSummary.objects.filter(kind=kind, shape=shape, scope=scope))
+            .values_list("data", flat=True)
+            .first()
+        )
     if row is None:
         queue_rebuild()
     return row
+
+
+_NOT_READ = object()
+
+
+@contextlib.contextmanager
+def loaded(user, keys: list[tuple[str, str]]):
+    """Within the block, the figures ``keys`` (kind, shape) of the viewer's scope are read
+    together, in one query, at the first that is not cached (every widget of a dashboard)."""
+    user._summaries_wanted = dict.fromkeys(keys, _NOT_READ)
+    try:
+        yield
+    finally:
+        del user._summaries_wanted
+
+
+def _read_all(wanted: dict, scope: str) -> None:
+    keys = [key for key, value in wanted.items() if value is _NOT_READ]
+    rows = _current(
+        FigureSummary.objects.filter(
+            scope=scope, kind__in={k for k, _s in keys}, shape__in={s for _k, s in keys}
+        )
+    ).values_list("kind", "shape", "data")
+    for key in keys:
+        wanted[key] = None
+    for kind, shape, data in rows:
+        if (kind, shape) in wanted:
+            wanted[(kind, shape)] = data
 
 
 def changed() -> None:

@@ -394,3 +394,21 @@ def test_a_dashboard_read_from_the_summaries_costs_few_queries(
     with django_assert_max_num_queries(len(small) * 3 + 4):
         for widget in small:
             widget_figure(widget, users["donor_a"])
+
+
+def test_a_dashboard_reads_its_summaries_in_one_query(small, users, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    dashboard = small[0].dashboard
+    for widget in small[1:]:
+        widget.dashboard = dashboard
+        widget.save()
+    client.force_login(users["donor_a"])
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/dashboards/{dashboard.slug}/")
+    assert response.status_code == 200
+    reads = [q["sql"] for q in queries if "dashboards_figuresummary" in q["sql"]]
+    assert len(reads) == 1
+    assert not [q for q in queries if "trainings_attendance" in q["sql"]]
