@@ -231,7 +231,8 @@ def _stored(metric: Metric, query: Query) -> dict[str, Any] | None:
         return None
 
     def value(v):
-        return Decimal(v) if metric.unit == "money" and v is not None else v
+        # Decimals (money, indicator values) come back from JSON as text.
+        return Decimal(v) if isinstance(v, str) else v
 
     return {
         "dims": tuple(data["dims"]),

@@ -125,6 +125,11 @@ def generate(rng: random.Random, portfolio: dict) -> None:
         for _ in range(rng.choice([0, 0, 1, 2])):
             f.ServiceFactory(case=case, kind=rng.choice(["shelter", "medical", "legal"]))
     for project in projects:
+        f.IndicatorPeriodFactory(
+            indicator__result__project=project,
+            target=Decimal(rng.randint(10, 200)),
+            actual=Decimal(rng.randint(0, 2000)) / 10,
+        )
         for _ in range(3):
             f.TransactionFactory(
                 project=project,
