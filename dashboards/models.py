@@ -18,6 +18,9 @@ from simple_history.models import HistoricalRecords
 from .querysets import DashboardQuerySet, WidgetQuerySet
 from .registry import DIMENSIONS, METRICS, Filters, metric_choices
 
+# The materialised figures' tables live with their code; imported here to be registered.
+from .summaries.models import FigureSummary, SummaryState  # noqa: F401
+
 
 class Audience(models.TextChoices):
     PORTFOLIO = "portfolio", _("Whole portfolio")

@@ -193,6 +193,9 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "ctportal.tasks.worker_heartbeat", "schedule": 60},
     # Jobs recorded while the broker was unreachable, or whose message was lost.
     "send-waiting-jobs": {"task": "ctportal.tasks.send_waiting_jobs", "schedule": JOB_SWEEP},
+    # Figures kept for dashboards: rebuilt after changes anyway; this catches up on any
+    # rebuild lost with its worker, and on scopes and widgets added since.
+    "figure-summaries": {"task": "dashboards.tasks.rebuild_summaries", "schedule": 60 * 30},
     # Every night: identities whose retention period is over are erased.
     "identity-retention-nightly": {
         "task": "assistance.tasks.erase_expired_identities",
