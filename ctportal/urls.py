@@ -3,9 +3,10 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from ctportal.health import healthz
+from ctportal.navigation import landing
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="projects:list", permanent=False), name="home"),
+    path("", landing, name="home"),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", RedirectView.as_view(url="/static/img/favicon.svg", permanent=True)),
     path("accounts/", include("accounts.urls")),
