@@ -9,11 +9,13 @@ Swagger UI stays one link away, its files served from this site.
 from __future__ import annotations
 
 from collections import OrderedDict
+from functools import lru_cache
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.response import Response
@@ -114,8 +116,10 @@ class ApiRootView(APIView):
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
-def _operations(request: HttpRequest) -> OrderedDict:
-    schema = SchemaGenerator(patterns=None).get_schema(request=request, public=True)
+@lru_cache(maxsize=4)
+def _operations(language: str) -> OrderedDict:
+    """The operations by area; the schema changes only with the code, so once per language."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
     areas: OrderedDict = OrderedDict((tag["name"], []) for tag in schema_tags())
     for path, item in schema["paths"].items():
         for method in METHODS:
@@ -142,7 +146,7 @@ def _require_api_section(request: HttpRequest) -> None:
 def reference(request: HttpRequest) -> HttpResponse:
     """Every operation of the API, grouped by area, with a link to try them in Swagger UI."""
     _require_api_section(request)
-    areas = _operations(request)
+    areas = _operations(get_language())
     return render(
         request,
         "api/reference.html",
