@@ -219,6 +219,7 @@ SECTION_ROLES: dict[str, frozenset[Role]] = {
     "trainings": frozenset(_OFFICE | {Role.DONOR, Role.ANALYST}),
     "research": frozenset(_OFFICE | {Role.DONOR, Role.ANALYST}),
     "cases": frozenset({Role.CASE_WORKER, Role.ADMINISTRATOR}),
+    "service_providers": frozenset({Role.CASE_WORKER, Role.ADMINISTRATOR}),
     # Counts only, with small cells hidden from aggregate viewers: every role.
     "assistance_figures": frozenset(Role),
     "reports": frozenset(_OFFICE | {Role.DONOR}),

@@ -18,6 +18,8 @@ from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
@@ -35,7 +37,8 @@ AREAS: tuple[tuple[str, str], ...] = (
     ("/api/v1/auth/", "Authentication"),
     ("/api/v1/", "Projects and reference data"),
 )
-# The schema names areas in English (clients match on them); pages in the reader's language.
+# The schema names areas in English (clients match on them); pages in the reader's
+# language. In the order the reference lists them.
 AREA_LABELS = {
     "Projects and reference data": _("Projects and reference data"),
     "Trainings": _("Trainings"),
@@ -82,6 +85,7 @@ RESOURCES: tuple[tuple[str, str], ...] = (
     ("assistance/stays", "assistance-stay-list"),
     ("assistance/notes", "assistance-note-list"),
     ("assistance/shelters", "assistance-shelter-list"),
+    ("assistance/providers", "assistance-provider-list"),
     ("assistance/figures", "assistance-figures"),
     ("assistance/ctdc/records", "ctdc-records"),
     ("assistance/ctdc/exports", "ctdc-export-list"),
@@ -95,8 +99,7 @@ def area_of(path: str) -> str:
 
 def schema_tags() -> list[dict]:
     """The areas as OpenAPI tags, in the order the reference lists them."""
-    order = [AREAS[-1][1]] + [area for _prefix, area in AREAS[:-1]]
-    return [{"name": area, "description": AREA_DESCRIPTIONS[area]} for area in order]
+    return [{"name": area, "description": AREA_DESCRIPTIONS[area]} for area in AREA_LABELS]
 
 
 class ApiRootView(APIView):
@@ -104,6 +107,10 @@ class ApiRootView(APIView):
 
     permission_classes = [HasRole]
 
+    @extend_schema(
+        summary="Every resource of the API, by name, with its address",
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="Name to address.")},
+    )
     def get(self, request, format=None):  # noqa: A002 (DRF's own argument name)
         return Response(
             {

@@ -31,7 +31,7 @@ class PortalAutoSchema(AutoSchema):
     """drf-spectacular's schema; paginated lists also document their paging headers."""
 
     def get_tags(self) -> list[str]:
-        """One tag per area of the portal, so the reference groups operations as people look for them."""
+        """One tag per area of the portal, as people look for operations."""
         from ctportal.api_docs import area_of
 
         return [area_of(self.path)]

@@ -13,5 +13,7 @@ def portal(request) -> dict:
         "can_check_iati": access.can_check_iati(user),
         "is_administrator": role == access.Role.ADMINISTRATOR,
         "main_menu": SimpleLazyObject(lambda: navigation.menu_for(request) if role else []),
-        "sections_used": {name for name in access.SECTION_ROLES if role in access.SECTION_ROLES[name]},
+        "sections_used": {
+            name for name in access.SECTION_ROLES if role in access.SECTION_ROLES[name]
+        },
     }

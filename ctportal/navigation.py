@@ -31,6 +31,7 @@ NAMESPACE_SECTIONS: dict[str, str] = {
     "reports": "reports",
     "assistance": "cases",
     "assistance_exports": "assistance_figures",
+    "providers": "service_providers",
 }
 NAME_SECTIONS: dict[tuple[str, str], str] = {
     ("projects", "portfolio_dashboard"): "portfolio",
@@ -100,12 +101,14 @@ MENU: tuple[MenuItem, ...] = (
         pgettext_lazy("main menu", "Assistance"),
         (("cases", "assistance:cases"), ("assistance_figures", "assistance:figures")),
     ),
+    MenuItem(
+        pgettext_lazy("main menu", "Service providers"),
+        (("service_providers", "providers:list"),),
+    ),
     MenuItem(pgettext_lazy("main menu", "Reports"), (("reports", "reports:list"),)),
     MenuItem(pgettext_lazy("main menu", "Exports"), (("exports", "projects:exports"),)),
     MenuItem(pgettext_lazy("main menu", "API"), (("api", "api-guide"),)),
-    MenuItem(
-        pgettext_lazy("main menu", "Administration"), (("administration", "admin:index"),)
-    ),
+    MenuItem(pgettext_lazy("main menu", "Administration"), (("administration", "admin:index"),)),
 )
 
 

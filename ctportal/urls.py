@@ -18,6 +18,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("assistance/exports/", include("assistance.export_urls")),
+    path("assistance/providers/", include("assistance.providers.urls")),
     path("assistance/", include("assistance.urls")),
     path("", include("ctportal.api_urls")),
 ]

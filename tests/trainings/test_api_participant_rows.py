@@ -1,4 +1,7 @@
-"""Rows of trained people in the API follow the pages' small-cell rule: aggregates for donors and analysts."""
+"""Rows of trained people in the API follow the pages' small-cell rule.
+
+Donors and analysts read aggregates with small cells hidden; officers and staff keep rows.
+"""
 
 import pytest
 from rest_framework.test import APIClient
@@ -59,6 +62,8 @@ def test_officers_and_staff_keep_the_rows_of_their_scope(users, small_session, w
 
 
 def test_an_officer_outside_the_country_gets_no_rows(users, small_session):
-    answer = client_for(users["officer_lb_project"]).get(PARTICIPANTS, {"session": small_session.pk})
+    answer = client_for(users["officer_lb_project"]).get(
+        PARTICIPANTS, {"session": small_session.pk}
+    )
     assert answer.status_code == 200
     assert answer.json()["results"] == []
