@@ -208,7 +208,7 @@ def can_work_case(user, case) -> bool:
 
 # Sections of the portal and the roles that use them. The main menu lists the
 # sections a role uses and the section middleware refuses the others with a
-# 403, both from this one table, so the menu and the guard cannot drift apart.
+# 404, both from this one table, so the menu and the guard cannot drift apart.
 # Case workers work on cases only: project pages, figures and reports are for
 # the people who run and fund the portfolio.
 _OFFICE = {Role.PROGRAMME_OFFICER, Role.ME_OFFICER, Role.ADMINISTRATOR}

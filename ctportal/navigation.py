@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import ResolverMatch, reverse
 from django.utils.functional import Promise
@@ -53,7 +52,7 @@ def section_of(match: ResolverMatch | None) -> str | None:
 
 
 class SectionMiddleware:
-    """A page of a section the user's role does not use answers 403 (it names no record)."""
+    """A page of a section the user's role does not use answers 404, as a record out of scope."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -66,7 +65,7 @@ class SectionMiddleware:
         user = request.user
         # Anonymous visitors go on to the view, which sends them to sign in.
         if section and user.is_authenticated and not access.can_use(user, section):
-            raise PermissionDenied
+            raise Http404
         return None
 
 

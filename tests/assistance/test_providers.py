@@ -64,10 +64,10 @@ def test_the_service_refuses_unknown_or_missing_services(portfolio, users):
     [
         ("case_worker_lb", 200),
         ("admin", 200),
-        ("officer_eg", 403),
-        ("me", 403),
-        ("donor_a", 403),
-        ("analyst", 403),
+        ("officer_eg", 404),
+        ("me", 404),
+        ("donor_a", 404),
+        ("analyst", 404),
     ],
 )
 def test_the_directory_page_is_for_case_workers_and_administrators(

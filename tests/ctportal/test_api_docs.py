@@ -87,8 +87,8 @@ def test_the_guide_shows_curl_python_and_r_and_links_the_tokens_page(users):
 def test_roles_without_the_api_in_their_menu_are_refused_its_pages(users, name):
     client = Client()
     client.force_login(users[name])
-    assert client.get("/api/guide/").status_code == 403
-    assert client.get("/api/docs/").status_code == 403
+    assert client.get("/api/guide/").status_code == 404
+    assert client.get("/api/docs/").status_code == 404
 
 
 def test_the_resources_list_has_no_duplicate():

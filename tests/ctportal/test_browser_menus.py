@@ -143,5 +143,5 @@ def test_a_case_worker_lands_on_cases_after_the_second_factor(wide_page, people)
     expect(page.locator("main h1")).to_have_text("Cases")
     assert page.locator(".mainnav a").all_inner_texts() == ["Assistance"]
     expect(page.locator(".mainnav a")).to_have_attribute("aria-current", "page")
-    assert page.request.get("/reports/").status == 403
-    assert page.request.get("/projects/dashboard/").status == 403
+    assert page.request.get("/reports/").status == 404
+    assert page.request.get("/projects/dashboard/").status == 404
