@@ -1,5 +1,7 @@
 """A case worker finds a provider in the directory and refers a victim to it, in a real browser."""
 
+import datetime
+
 import pytest
 
 from accounts.models import AuthenticatorDevice
@@ -42,7 +44,7 @@ def office(transactional_db):
                 "contact": "Referral desk (demo)",
             },
         )
-    f.OrganisationFactory(name="Austrian Development Agency")
+    other = f.OrganisationFactory(name="Austrian Development Agency")
     project = f.ProjectFactory(code="LB.0042")
     f.RecipientCountryFactory(project=project, country=lebanon)
     worker = f.UserFactory(
@@ -50,9 +52,14 @@ def office(transactional_db):
     )
     f.confirmed_device(worker)
     case = f.CaseFactory(
-        country_office=lebanon, project=project, registered_by=worker, consent_referral=True
+        country_office=lebanon,
+        project=project,
+        registered_by=worker,
+        consent_referral=True,
+        consent_date=datetime.date(2021, 5, 10),
+        identification_date=datetime.date(2021, 5, 10),
     )
-    return {"worker": worker, "case": case}
+    return {"worker": worker, "case": case, "other": other}
 
 
 @pytest.fixture
@@ -102,7 +109,7 @@ def test_a_case_worker_refers_to_a_provider_of_the_case_s_country(tab, office):
     assert groups[:2] == ["Lebanon", "Egypt"]
     assert groups[-1].startswith("Other organisations")
     assert_accessible(page, "referral form")
-    page.select_option("#id_from_organisation", label="Austrian Development Agency")
+    page.select_option("#id_from_organisation", value=str(office["other"].pk))
     shelter = page.locator("#id_to_organisation option", has_text="Beirut women's shelter")
     page.select_option("#id_to_organisation", value=shelter.get_attribute("value"))
     page.select_option("#id_service_kind", "legal")

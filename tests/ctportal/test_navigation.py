@@ -81,7 +81,7 @@ def test_every_menu_link_opens_and_every_other_section_is_refused(client, users,
 def test_a_case_worker_s_menu_shows_cases_and_no_portfolio_pages(client, users):
     client.force_login(users["case_worker_lb"])
     links = menu_links(client.get("/assistance/cases/").content.decode())
-    assert links == ["/assistance/cases/"]
+    assert links == ["/assistance/cases/", "/assistance/providers/"]
     for refused in ("/reports/", "/projects/exports/", "/projects/dashboard/"):
         assert client.get(refused).status_code == 404
 

@@ -196,7 +196,7 @@ def test_upload_page_shows_the_form(client, portfolio, users):
     assert 'enctype="multipart/form-data"' in response.content.decode()
 
 
-@pytest.mark.parametrize("role", ["donor_a", "analyst", "me", "case_worker_lb"])
+@pytest.mark.parametrize("role", ["donor_a", "analyst", "me"])
 def test_non_editors_cannot_upload(client, portfolio, users, role):
     client.force_login(users[role])
     before = stored_files()
