@@ -338,6 +338,20 @@ class Project(models.Model):
     contact_email = models.EmailField(
         _("contact e-mail"), blank=True, help_text=_("Published in the IATI file.")
     )
+    # A regional project is shared by several country offices; the lead country's
+    # officers run it (with the officers assigned to it), the others only read it.
+    lead_country = models.ForeignKey(
+        Country,
+        verbose_name=_("lead country"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_projects",
+        help_text=_(
+            "Its programme officers may edit the project, with the officers assigned to it. "
+            "Empty: the recipient country with the largest share leads."
+        ),
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -58,6 +58,7 @@ PROJECT_FIELDS = (
     "collaboration_type",
     "activity_scope",
     "contact_email",
+    "lead_country",
 )
 
 

@@ -135,6 +135,8 @@ def _project_parts(spec: dict, orgs: dict, countries: dict) -> dict[str, Any]:
         "target_groups": "\n".join(spec.get("target_groups", [])),
         "objectives": "\n".join(spec.get("objectives", [])),
         "key_achievements": "\n".join(spec.get("achievements", [])),
+        # The first listed country takes the largest share and leads the project.
+        "lead_country": countries[spec["countries"][0][0]],
     }
     fundings = [
         {"donor": orgs[name], "amount": amount, "currency": currency}
