@@ -219,3 +219,31 @@ def can_work_case(user, case) -> bool:
     """Registering and following cases: case workers of the case's country office."""
     office = case_office_id(user)
     return office is not None and office == case.country_office_id
+
+
+# Sections of the portal and the roles that use them. The main menu lists the
+# sections a role uses and the section middleware refuses the others with a
+# 404, both from this one table, so the menu and the guard cannot drift apart.
+# Case workers work on cases only: project pages, figures and reports are for
+# the people who run and fund the portfolio.
+_OFFICE = {Role.PROGRAMME_OFFICER, Role.ME_OFFICER, Role.ADMINISTRATOR}
+SECTION_ROLES: dict[str, frozenset[Role]] = {
+    "projects": frozenset(_OFFICE | {Role.DONOR, Role.ANALYST}),
+    "portfolio": frozenset(_OFFICE | {Role.DONOR, Role.ANALYST}),
+    "dashboards": frozenset(_OFFICE | {Role.DONOR, Role.ANALYST}),
+    "trainings": frozenset(_OFFICE | {Role.DONOR, Role.ANALYST}),
+    "research": frozenset(_OFFICE | {Role.DONOR, Role.ANALYST}),
+    "cases": frozenset({Role.CASE_WORKER, Role.ADMINISTRATOR}),
+    "service_providers": frozenset({Role.CASE_WORKER, Role.ADMINISTRATOR}),
+    # Counts only, with small cells hidden from aggregate viewers: every role.
+    "assistance_figures": frozenset(Role),
+    "reports": frozenset(_OFFICE | {Role.DONOR}),
+    "exports": frozenset(_OFFICE | {Role.ANALYST}),
+    "api": frozenset(_OFFICE | {Role.ANALYST}),
+    "administration": frozenset({Role.ADMINISTRATOR}),
+}
+
+
+def can_use(user, section: str) -> bool:
+    """Whether the user's role works with this section of the portal."""
+    return role_of(user) in SECTION_ROLES[section]

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "ctportal.middleware.RoleRequiredMiddleware",
     "accounts.second_factor.SecondFactorMiddleware",
+    "ctportal.navigation.SectionMiddleware",
     "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -341,12 +342,30 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "ctportal API",
     "DESCRIPTION": (
-        "Counter-trafficking portfolio: countries, organisations, projects, funding, "
-        "transactions, results and documents. Every list is paginated and filtered by "
-        "the caller's access scope; records outside it answer 404."
+        "The counter-trafficking portfolio as data: projects and reference data "
+        "(countries, organisations, funding, transactions, results, indicators, documents), "
+        "trainings and their participants, research and policy support, victim assistance "
+        "(cases, services, referrals, shelter stays, notes, the directory of service "
+        "providers, figures), anonymised case data in the CTDC layout, and the "
+        "dashboards' metrics.\n\n"
+        "Authenticate with a personal token (`Authorization: Token <token>`), created at "
+        "/accounts/tokens/. Every list is paginated (`page`, `page_size` up to 1000), "
+        "answers JSON or CSV (`?format=csv`), and holds only what the caller may see: "
+        "records outside their scope answer 404, and aggregate readers (donors, analysts) "
+        "get no rows of people in small groups. Getting started: /api/guide/."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The areas the reference at /api/docs/ groups operations under (ctportal.api_docs).
+    "TAGS": [
+        {"name": "Projects and reference data"},
+        {"name": "Trainings"},
+        {"name": "Research and policy"},
+        {"name": "Victim assistance"},
+        {"name": "Anonymised case data (CTDC)"},
+        {"name": "Metrics"},
+        {"name": "Authentication"},
+    ],
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -285,14 +285,14 @@ def test_schema_validates_without_warnings(tmp_path):
 def test_swagger_ui_is_served_locally_without_inline_script(users):
     client = APIClient()
     client.force_login(users["analyst"])
-    response = client.get("/api/docs/")
+    response = client.get("/api/docs/try/")
     assert response.status_code == 200
     html = response.content.decode()
     scripts = re.findall(r"<script([^>]*)>", html)
     assert scripts and all("src=" in attributes for attributes in scripts)
     assert "cdn" not in html.lower()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
-    init = client.get("/api/docs/?script=")
+    init = client.get("/api/docs/try/?script=")
     assert init.status_code == 200
     assert init["Content-Type"].startswith("application/javascript")
     assert "/api/schema/" in init.content.decode()
@@ -301,7 +301,7 @@ def test_swagger_ui_is_served_locally_without_inline_script(users):
 def test_swagger_ui_inline_style_is_allowed_by_csp_and_nothing_more(users):
     client = APIClient()
     client.force_login(users["analyst"])
-    response = client.get("/api/docs/")
+    response = client.get("/api/docs/try/")
     policy = response["Content-Security-Policy"]
     style_src = next(part for part in policy.split(";") if "style-src" in part)
     for block in re.findall(r"<style>(.*?)</style>", response.content.decode(), re.S):
