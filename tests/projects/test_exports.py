@@ -9,9 +9,16 @@ from openpyxl import load_workbook
 
 from projects import iati
 from projects import models as pm
-from projects.exports import downloadable_export, portfolio_exports_for, render_portfolio
+from projects.exports import downloadable_export, portfolio_exports_for, write_portfolio
 from tests import factories as f
 from tests.conftest import EXPECTED_PROJECTS
+
+
+def render_portfolio(user, fmt: str) -> tuple[bytes, int]:
+    """The file the export job would store, and its project count."""
+    handle = io.BytesIO()
+    count = write_portfolio(user, fmt, handle)
+    return handle.getvalue(), count
 
 
 def identifiers(portfolio, names):
