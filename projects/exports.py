@@ -67,6 +67,18 @@ def portfolio_columns() -> list[tuple[str, str]]:
     ]
 
 
+def _by_chunks(queryset: QuerySet) -> Iterator[Project]:
+    """The projects of ``queryset`` (ordered by code) a chunk at a time, each chunk its own
+    query and prefetches, so nothing read before the current chunk stays in memory."""
+    last = None
+    while True:
+        chunk = list((queryset if last is None else queryset.filter(code__gt=last))[:CHUNK_SIZE])
+        yield from chunk
+        if len(chunk) < CHUNK_SIZE:
+            return
+        last = chunk[-1].code
+
+
 def portfolio_rows(projects: QuerySet) -> Iterator[dict[str, Any]]:
     """One dict per project, keyed like :func:`portfolio_columns`; a few queries per chunk."""
     queryset = (
@@ -87,7 +99,7 @@ def portfolio_rows(projects: QuerySet) -> Iterator[dict[str, Any]]:
     )
     # Labels once, not one translation lookup per row.
     statuses = {value: str(label) for value, label in ProjectStatus.choices}
-    for project in queryset.iterator(chunk_size=CHUNK_SIZE):
+    for project in _by_chunks(queryset):
         yield {
             "code": project.code,
             "iati_identifier": project.iati_identifier,
