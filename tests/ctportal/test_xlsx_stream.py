@@ -41,7 +41,7 @@ def test_values_keep_their_types_and_text_never_becomes_a_formula():
     handle = io.BytesIO()
     rows = [
         [2019, "Female", None, "", Decimal("12.50"), 0.5],
-        ["=HYPERLINK(\"http://x\")", " spaced ", "a<b & c>\"d\"", "بيروت", True, -3],
+        ['=HYPERLINK("http://x")', " spaced ", 'a<b & c>"d"', "بيروت", True, -3],
         ["bell\x07and\x1bescape", "", 1, None, "", ""],
     ]
     count = write_sheet(handle, sheet="CTDC", header=["a", "b", "c", "d", "e", "f"], rows=rows)
@@ -51,7 +51,7 @@ def test_values_keep_their_types_and_text_never_becomes_a_formula():
     values = list(sheet.iter_rows(values_only=True))
     assert values[0] == ("a", "b", "c", "d", "e", "f")
     assert values[1] == (2019, "Female", None, None, 12.5, 0.5)
-    assert values[2] == ("=HYPERLINK(\"http://x\")", " spaced ", "a<b & c>\"d\"", "بيروت", True, -3)
+    assert values[2] == ('=HYPERLINK("http://x")', " spaced ", 'a<b & c>"d"', "بيروت", True, -3)
     assert values[3][:3] == ("bellandescape", None, 1)
     assert sheet["A1"].font.b and not sheet["A2"].font.b
     assert sheet["A3"].data_type == "s"

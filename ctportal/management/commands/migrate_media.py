@@ -51,10 +51,10 @@ class Command(BaseCommand):
             report=report,
         )
         verb = "would copy" if dry_run else "copied"
+        size = filesizeformat(counts.copied_bytes).replace("\xa0", " ")
         summary = (
-            f"{source} -> {target}: {verb} {counts.copied} "
-            f"({filesizeformat(counts.copied_bytes).replace(chr(0xA0), ' ')}), already there {counts.skipped}, "
-            f"failed {counts.failed}."
+            f"{source} -> {target}: {verb} {counts.copied} ({size}), "
+            f"already there {counts.skipped}, failed {counts.failed}."
         )
         if counts.failed:
             raise CommandError(summary + " Run it again to retry the failed files.")
