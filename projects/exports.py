@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import IO, Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -67,57 +68,70 @@ def portfolio_columns() -> list[tuple[str, str]]:
     ]
 
 
-def _by_chunks(queryset: QuerySet) -> Iterator[Project]:
-    """The projects of ``queryset`` (ordered by code) a chunk at a time, each chunk its own
-    query and prefetches, so nothing read before the current chunk stays in memory."""
+ROW_FIELDS = (
+    "pk",
+    "code",
+    "iati_identifier",
+    "title",
+    "status",
+    "planned_start",
+    "planned_end",
+    "actual_start",
+    "actual_end",
+    "budget",
+    "currency",
+    "spent",
+)
+
+
+def _chunks(projects: QuerySet) -> Iterator[list[dict[str, Any]]]:
+    """The projects (ordered by code) as plain dicts, a chunk at a time, each chunk its own
+    query. Plain values, not model instances: prefetched instances point at each other,
+    and such cycles wait for the garbage collector, so memory grew with every chunk."""
+    queryset = projects.with_spend().order_by("code").values(*ROW_FIELDS)
     last = None
     while True:
         chunk = list((queryset if last is None else queryset.filter(code__gt=last))[:CHUNK_SIZE])
-        yield from chunk
+        if chunk:
+            yield chunk
         if len(chunk) < CHUNK_SIZE:
             return
-        last = chunk[-1].code
+        last = chunk[-1]["code"]
 
 
 def portfolio_rows(projects: QuerySet) -> Iterator[dict[str, Any]]:
-    """One dict per project, keyed like :func:`portfolio_columns`; a few queries per chunk."""
-    queryset = (
-        projects.with_spend()
-        .prefetch_related(
-            Prefetch(
-                "fundings",
-                queryset=Funding.objects.select_related("donor"),
-                to_attr="export_fundings",
-            ),
-            Prefetch(
-                "recipient_countries",
-                queryset=RecipientCountry.objects.select_related("country"),
-                to_attr="export_countries",
-            ),
-        )
-        .order_by("code")
-    )
+    """One dict per project, keyed like :func:`portfolio_columns`; three queries per chunk."""
     # Labels once, not one translation lookup per row.
     statuses = {value: str(label) for value, label in ProjectStatus.choices}
-    for project in _by_chunks(queryset):
-        yield {
-            "code": project.code,
-            "iati_identifier": project.iati_identifier,
-            "title": project.title,
-            "status": statuses.get(project.status, ""),
-            "planned_start": project.planned_start,
-            "planned_end": project.planned_end,
-            "actual_start": project.actual_start,
-            "actual_end": project.actual_end,
-            "budget": project.budget,
-            "currency": project.currency,
-            "donors": "; ".join(funding.donor.name for funding in project.export_fundings),
-            "countries": "; ".join(
-                f"{rc.country.code.code} {rc.percentage.normalize():f}%"
-                for rc in project.export_countries
-            ),
-            "spent": (project.spent or Decimal("0")).quantize(CENT),
-        }
+    for chunk in _chunks(projects):
+        ids = [project["pk"] for project in chunk]
+        donors: dict[int, list[str]] = defaultdict(list)
+        # The models' own orderings: largest share first.
+        for project_id, name in Funding.objects.filter(project_id__in=ids).values_list(
+            "project_id", "donor__name"
+        ):
+            donors[project_id].append(name)
+        countries: dict[int, list[str]] = defaultdict(list)
+        for project_id, code, percentage in RecipientCountry.objects.filter(
+            project_id__in=ids
+        ).values_list("project_id", "country__code", "percentage"):
+            countries[project_id].append(f"{code} {percentage.normalize():f}%")
+        for project in chunk:
+            yield {
+                "code": project["code"],
+                "iati_identifier": project["iati_identifier"],
+                "title": project["title"],
+                "status": statuses.get(project["status"], ""),
+                "planned_start": project["planned_start"],
+                "planned_end": project["planned_end"],
+                "actual_start": project["actual_start"],
+                "actual_end": project["actual_end"],
+                "budget": project["budget"],
+                "currency": project["currency"],
+                "donors": "; ".join(donors[project["pk"]]),
+                "countries": "; ".join(countries[project["pk"]]),
+                "spent": (project["spent"] or Decimal("0")).quantize(CENT),
+            }
 
 
 def _csv_value(value: Any) -> str:
