@@ -97,12 +97,13 @@ def can_create_project(user) -> bool:
 
 
 def can_edit_project(user, project) -> bool:
-    """Editing needs an editor role and the project within the user's scope."""
+    """Editing needs an editor role and the project among those the user may change
+    (``projects.querysets.ProjectQuerySet.editable_by`` owns which ones)."""
     if role_of(user) not in PROJECT_EDITORS:
         return False
     from projects.models import Project
 
-    return scope_projects(Project.objects.filter(pk=project.pk), user).exists()
+    return Project.objects.editable_by(user).filter(pk=project.pk).exists()
 
 
 # Who may run the IATI check before publishing: the people who publish.
@@ -114,8 +115,13 @@ def can_check_iati(user) -> bool:
 
 
 def can_edit_results(user, project) -> bool:
-    if role_of(user) not in RESULTS_EDITORS:
+    """M&E officers keep results of every project in their scope; officers and
+    administrators change the results of the projects they may edit."""
+    role = role_of(user)
+    if role not in RESULTS_EDITORS:
         return False
+    if role != Role.ME_OFFICER:
+        return can_edit_project(user, project)
     from projects.models import Project
 
     return scope_projects(Project.objects.filter(pk=project.pk), user).exists()

@@ -255,8 +255,8 @@ class Widget(models.Model):
         verbose_name_plural = _("widgets")
 
     def __str__(self) -> str:
-        metric = self.metric_entry
-        return f"{self.get_kind_display()}: {metric.label if metric else self.metric}"
+        # The admin heads each widget with this: its title, as the page shows it.
+        return f"{self.title} ({self.get_kind_display()})"
 
     @property
     def metric_entry(self):

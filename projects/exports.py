@@ -14,7 +14,9 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import IO, Any
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -73,6 +75,8 @@ ROW_FIELDS = (
     "code",
     "iati_identifier",
     "title",
+    "title_ar",
+    "title_fr",
     "status",
     "planned_start",
     "planned_end",
@@ -103,14 +107,18 @@ def portfolio_rows(projects: QuerySet) -> Iterator[dict[str, Any]]:
     """One dict per project, keyed like :func:`portfolio_columns`; three queries per chunk."""
     # Labels once, not one translation lookup per row.
     statuses = {value: str(label) for value, label in ProjectStatus.choices}
+    # Titles and donor names in the reader's language (``in_reader_language``).
+    lang = (get_language() or settings.LANGUAGE_CODE)[:2]
+    title = f"title_{lang}" if lang in {"ar", "fr"} else "title"
+    name = f"donor__name_{lang}" if lang in {"ar", "fr"} else "donor__name"
     for chunk in _chunks(projects):
         ids = [project["pk"] for project in chunk]
         donors: dict[int, list[str]] = defaultdict(list)
         # The models' own orderings: largest share first.
-        for project_id, name in Funding.objects.filter(project_id__in=ids).values_list(
-            "project_id", "donor__name"
+        for project_id, local, main in Funding.objects.filter(project_id__in=ids).values_list(
+            "project_id", name, "donor__name"
         ):
-            donors[project_id].append(name)
+            donors[project_id].append(local or main)
         countries: dict[int, list[str]] = defaultdict(list)
         for project_id, code, percentage in RecipientCountry.objects.filter(
             project_id__in=ids
@@ -120,7 +128,7 @@ def portfolio_rows(projects: QuerySet) -> Iterator[dict[str, Any]]:
             yield {
                 "code": project["code"],
                 "iati_identifier": project["iati_identifier"],
-                "title": project["title"],
+                "title": project[title] or project["title"],
                 "status": statuses.get(project["status"], ""),
                 "planned_start": project["planned_start"],
                 "planned_end": project["planned_end"],

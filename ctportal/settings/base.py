@@ -46,7 +46,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "axes",
+    "accounts.apps.SignInAttemptsConfig",
     "csp",
     "django_prometheus",
     "django_guid",
@@ -244,6 +244,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Sessions live in the database, so any web node reads a session another one started.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Sessions end after 30 minutes without a request.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
@@ -263,6 +265,9 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # Each failure expires after its own account's lock time, not the caller's.
 AXES_USE_ATTEMPT_EXPIRATION = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Failures and locks are rows in the database, shared by every web node (never a
+# process's memory or a cache that may be flushed).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 # Reverse proxies in front of the portal that append the client to X-Forwarded-For
 # (0: clients connect directly). Sign-in locks and the identity access log use it.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -330,6 +335,10 @@ REST_FRAMEWORK = {
         "user": env("API_THROTTLE_USER", default="10000/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Throttles count the same client address as sign-in locks (ctportal.network): with
+    # proxies in front, the one the outermost trusted proxy saw. Left unset, DRF would
+    # count the whole X-Forwarded-For, which a caller forges to escape the limits.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ctportal API",

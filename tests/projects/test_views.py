@@ -562,3 +562,22 @@ def test_detail_says_a_project_without_country_cannot_be_published(client, users
     page = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
     assert "IATI needs at least one recipient country" in page
     assert reverse("projects:iati_check", args=[project.pk]) in page
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_overview_lists_sessions_in_a_bounded_number_of_queries(
+    client, users, portfolio, django_assert_max_num_queries, count
+):
+    project = portfolio["p_eg"]
+    for n in range(count):
+        session = f.TrainingSessionFactory(
+            project=project, host_country=portfolio["egypt"], title=f"Workshop {n}"
+        )
+        f.AttendanceFactory(session=session)
+    login(client, users["officer_eg"])
+    with django_assert_max_num_queries(24):
+        response = client.get(reverse("projects:detail", args=[project.pk]))
+    page = response.content.decode()
+    assert page.count('href="/trainings/') >= min(count, 5)
+    assert f"/trainings/new/?project={project.pk}" in page
+    assert f"See all {count} sessions" in page if count > 1 else "See the session" in page

@@ -55,6 +55,7 @@ def _session_body(portfolio, **overrides):
         "title": "Victim identification for border guards",
         "kind": "training",
         "host_country": "eg",
+        "language": "ar",
         "city": "Alexandria",
         "start_date": "2021-05-02",
         "end_date": "2021-05-04",
