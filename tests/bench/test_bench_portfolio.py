@@ -12,22 +12,25 @@ import datetime
 import math
 import os
 import random
-import statistics
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from django.db import connection, reset_queries
+from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
-from django.urls import Resolver404, resolve
 
 from accounts.models import User
 from ctportal.access import Role
 from projects import models as pm
 from projects.exports import render_portfolio
+from tests.bench.harness import (
+    Figure,  # noqa: F401 (other benches)
+    measure_call,
+    measure_get,
+    print_table,
+)
+from tests.bench.harness import count_queries as _count_queries  # noqa: F401 (other benches)
+from tests.bench.harness import p95 as _p95  # noqa: F401 (other benches)
 
 pytestmark = pytest.mark.bench
 
@@ -43,22 +46,6 @@ PARTNERS = 60
 REPETITIONS = 20
 HEAVY_REPETITIONS = int(os.environ.get("BENCH_HEAVY", "3"))
 BATCH = 5_000
-
-
-@dataclass
-class Figure:
-    label: str
-    user: str
-    status: str
-    queries: int | None = None
-    median_ms: float | None = None
-    p95_ms: float | None = None
-    size_kb: float | None = None
-
-
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
 def _bulk(model, objects: list) -> list:
@@ -216,103 +203,12 @@ def load_portfolio() -> dict:
     }
 
 
-def _time(call: Callable[[], object], repetitions: int) -> list[float]:
-    call()  # warm-up: connection, templates and caches
-    samples = []
-    for _ in range(repetitions):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
-def _count_queries(call: Callable[[], object]) -> tuple[int, object]:
-    # A full query log (9,000 entries, e.g. after creating the test database)
-    # would make every count zero.
-    reset_queries()
-    with CaptureQueriesContext(connection) as queries:
-        result = call()
-    return len(queries), result
-
-
-def measure_get(client: Client, label: str, user: str, path: str, repetitions: int) -> Figure:
-    try:
-        resolve(path.split("?")[0])
-    except Resolver404:
-        return Figure(label, user, "no such page yet")
-
-    def get():
-        response = client.get(path)
-        body = b"".join(response.streaming_content) if response.streaming else response.content
-        return response.status_code, body
-
-    count, (status, body) = _count_queries(get)
-    if status != 200:
-        return Figure(label, user, f"HTTP {status}", queries=count)
-    samples = _time(get, repetitions)
-    return Figure(
-        label,
-        user,
-        "ok",
-        count,
-        statistics.median(samples),
-        _p95(samples),
-        len(body) / 1024,
-    )
-
-
-def measure_call(label: str, user: str, call: Callable[[], tuple[bytes, int]], reps: int) -> Figure:
-    count, (content, _count) = _count_queries(call)
-    samples = _time(call, max(1, reps))
-    return Figure(
-        label,
-        user,
-        "ok",
-        count,
-        statistics.median(samples),
-        _p95(samples),
-        len(content) / 1024,
-    )
-
-
 def _middle_page(client: Client, path: str) -> str:
     response = client.get(path)
     if response.status_code != 200 or "count" not in response.json():
         return f"{path}?page=2"
     pages = max(1, math.ceil(response.json()["count"] / 50))
     return f"{path}?page={max(1, pages // 2)}"
-
-
-def print_table(figures: list[Figure], counts: dict, load_seconds: float) -> None:
-    loaded = ", ".join(f"{value:,} {name}" for name, value in counts.items())
-    print(f"\n\nPortfolio loaded in {load_seconds:.1f} s: {loaded}")
-    print(f"Database: {connection.vendor} {connection.pg_version}\n")
-    header = ("what", "as", "queries", "median ms", "p95 ms", "KiB", "note")
-    rows = [header]
-    for fig in figures:
-        rows.append(
-            (
-                fig.label,
-                fig.user,
-                "" if fig.queries is None else str(fig.queries),
-                *(
-                    "" if v is None else f"{v:,.1f}"
-                    for v in (fig.median_ms, fig.p95_ms, fig.size_kb)
-                ),
-                "" if fig.status == "ok" else fig.status,
-            )
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    for index, row in enumerate(rows):
-        print(
-            "  ".join(
-                cell.ljust(w) if i < 2 else cell.rjust(w)
-                for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-            ).rstrip()
-        )
-        if index == 0:
-            print("  ".join("-" * w for w in widths))
-    print()
 
 
 @pytest.mark.django_db
