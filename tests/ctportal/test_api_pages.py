@@ -36,9 +36,7 @@ def _old_projects(user):
             "sectors",
         )
         .annotate(
-            spent=Sum(
-                "transactions__value", filter=same_currency & Q(transactions__kind__in=[3, 4])
-            ),
+            spent=Sum("transactions__value", filter=spend),
             transaction_count=Count("transactions"),
         )
         .order_by(*Project._meta.ordering)
