@@ -9,8 +9,8 @@ portfolio. A list view using ``PageFirstListMixin`` instead:
 1. counts and orders the scoped, filtered queryset with no annotations
    (``get_list_queryset``), so the count is one plain ``COUNT(*)`` and the
    page's ids come from an index matching the ordering;
-2. loads only those ids with everything a row shows (``with_details``), and
-   hands them to the serializer in the page's order.
+2. loads only those ids with everything a row shows (``with_details``), in
+   the same query (the ids as a subquery), sorted again in the page's order.
 
 An ordering by a computed figure (``ordering=spent``) needs that figure on
 every row; ``sort_annotations`` names, for each such field, the function that
@@ -23,6 +23,32 @@ from collections.abc import Callable
 
 from django.db.models import QuerySet
 from rest_framework.response import Response
+
+
+class _RowsByPage:
+    """What the paginator counts and slices: ids chosen in the database, then their rows.
+
+    A slice is one query: the page's rows, with what they show, selected by the
+    page's ids as a subquery (``id IN (SELECT id ... ORDER BY ... LIMIT 50)``) and
+    sorted again in the same order.
+    """
+
+    ordered = True
+
+    def __init__(self, ids: QuerySet, load: Callable[[QuerySet], QuerySet]):
+        self.ids = ids
+        self.load = load
+        ordering = list(ids.query.order_by or ids.model._meta.ordering)
+        if not {"pk", "-pk", "id", "-id"} & set(ordering):
+            ordering.append("pk")
+        self.ordering = ordering
+
+    def count(self) -> int:
+        return self.ids.count()
+
+    def __getitem__(self, window: slice) -> QuerySet:
+        page = self.ids.model.objects.filter(pk__in=self.ids[window])
+        return self.load(page).order_by(*self.ordering)
 
 
 class PageFirstListMixin:
@@ -46,12 +72,7 @@ class PageFirstListMixin:
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self._sortable(self.get_list_queryset()))
-        ids = queryset.values_list("pk", flat=True)
-        page = self.paginate_queryset(ids)
-        ids = list(ids if page is None else page)
-        rows = self.with_details(queryset.model.objects.filter(pk__in=ids))
-        loaded = {row.pk: row for row in rows}
-        serializer = self.get_serializer([loaded[pk] for pk in ids], many=True)
+        page = self.paginate_queryset(_RowsByPage(queryset.values("pk"), self.with_details))
         if page is None:
-            return Response(serializer.data)
-        return self.get_paginated_response(serializer.data)
+            return Response(self.get_serializer(self.with_details(queryset), many=True).data)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

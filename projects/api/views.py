@@ -262,7 +262,7 @@ class ProjectViewSet(
         return Project.objects.visible_to(self.request.user)
 
     def with_details(self, queryset):
-        return _with_parts(queryset)
+        return _with_spend(_project_details(queryset))
 
     def retrieve(self, request, *args, **kwargs):
         project = self.get_object()
@@ -361,7 +361,7 @@ class ChildCreateMixin:
         responses={201: s.TransactionSerializer, **ERROR_RESPONSES},
     ),
 )
-class TransactionViewSet(ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
+class TransactionViewSet(PageFirstListMixin, ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.TransactionSerializer
     input_serializer_class = s.TransactionInputSerializer
     filterset_class = TransactionFilter
@@ -394,9 +394,13 @@ class TransactionViewSet(ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
     search_fields = ["project__code", "description", "provider__name", "receiver__name"]
 
     def get_queryset(self):
-        return Transaction.objects.visible_to(self.request.user).select_related(
-            "project", "provider", "receiver"
-        )
+        return self.with_details(Transaction.objects.visible_to(self.request.user))
+
+    def get_list_queryset(self):
+        return Transaction.objects.visible_to(self.request.user)
+
+    def with_details(self, queryset):
+        return queryset.select_related("project", "provider", "receiver")
 
     def perform_write(self, data) -> Transaction:
         project = data.pop("project")

@@ -137,3 +137,23 @@ def test_filtered_pages_match_the_filtered_list(full_portfolio, db, path, params
         page += 1
     assert pages == whole["results"]
     assert len({row["id"] for row in pages}) == whole["count"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/projects/", "/api/v1/trainings/sessions/"])
+@pytest.mark.parametrize("who", ["admin", "donor", "officer"])
+def test_a_middle_page_costs_a_few_queries_and_counts_without_joins(
+    full_portfolio, db, path, who, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = APIClient()
+    client.force_authenticate(full_portfolio["users"][who])
+    with django_assert_max_num_queries(9), CaptureQueriesContext(connection) as queries:
+        response = client.get(path, {"page_size": 2, "page": 2})
+    assert response.status_code in (200, 404)
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    assert len(counts) == 1
+    # The count reads the scoped records alone: no transactions, attendances or totals.
+    assert "transaction" not in counts[0] and "attendance" not in counts[0]
+    assert "participantcount" not in counts[0]
