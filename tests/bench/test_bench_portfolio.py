@@ -28,6 +28,7 @@ from tests.bench.harness import (
     Figure,  # noqa: F401 (other benches)
     measure_call,
     measure_get,
+    print_table,  # noqa: F401 (other benches)
 )
 from tests.bench.harness import count_queries as _count_queries  # noqa: F401 (other benches)
 from tests.bench.harness import p95 as _p95  # noqa: F401 (other benches)
