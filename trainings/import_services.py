@@ -9,6 +9,8 @@ for tens of thousands of rows.
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -42,11 +44,66 @@ def _create_with_history(objs: list[Model], model: type[Model], *, user) -> None
     ``bulk_history_create`` would build one object at a time in Python.
     """
     with transaction.atomic(savepoint=False):
-        model._default_manager.bulk_create(objs, batch_size=BULK_BATCH)
+        if not objs:
+            return
+        if not (_copies(connection) and _copy_rows(objs, model)):
+            for obj in objs:
+                obj.pk = None
+            model._default_manager.bulk_create(objs, batch_size=BULK_BATCH)
         ids = [obj.pk for obj in objs]
         if None in ids:  # a backend that returns no ids from bulk inserts
             raise RuntimeError(f"{model.__name__} rows were written without their ids")
         _copy_into_history(model, ids, user=user)
+
+
+def _copies(db) -> bool:
+    """PostgreSQL through psycopg2 takes rows by COPY, ten times cheaper than INSERTs."""
+    if db.vendor != "postgresql":
+        return False
+    with db.cursor() as cursor:
+        return hasattr(cursor.cursor, "copy_expert")
+
+
+NULL_MARK = "\\N"
+
+
+def _copy_rows(objs: list[Model], model: type[Model]) -> bool:
+    """Write ``objs`` by COPY, their ids drawn from the table's sequence first.
+
+    Values go through each field's ``pre_save`` and ``get_db_prep_save`` as in
+    ``bulk_create``; NULL is ``\\N``. False, with nothing written, when a value
+    is that mark itself (then ``bulk_create`` writes them).
+    """
+    meta = model._meta
+    fields = list(meta.concrete_fields)
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(objs)],
+        )
+        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+            obj.pk = pk
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        for obj in objs:
+            row = []
+            for field in fields:
+                value = field.get_db_prep_save(field.pre_save(obj, True), connection)
+                if value == NULL_MARK:
+                    return False
+                row.append(NULL_MARK if value is None else value)
+            writer.writerow(row)
+        buffer.seek(0)
+        columns = ", ".join(quote(field.column) for field in fields)
+        with connection.wrap_database_errors:
+            cursor.cursor.copy_expert(
+                f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
+                buffer,
+            )
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, connection.alias
+    return True
 
 
 def _copy_into_history(model: type[Model], ids: list[int], *, user) -> None:
