@@ -314,8 +314,9 @@ def test_portfolio_reads_stay_fast_and_bounded(scale):
     run.report(data["counts"], load_seconds)
     assert not run.check(), run.check()
     assert not lists.check(), lists.check()
-    # Every list costs the same few queries whatever the portfolio's size.
-    assert all(fig.queries <= 12 for fig in lists.figures), [
+    # Every list costs the same few queries whatever the portfolio's size (the session,
+    # the user and an administrator's second factor included).
+    assert all(fig.queries <= 14 for fig in lists.figures), [
         (fig.label, fig.user, fig.queries) for fig in lists.figures
     ]
     assert load_seconds < 180
