@@ -403,6 +403,7 @@ def test_session_list_and_import_stay_close_to_the_floor(scale, django_capture_o
         project=data["import_session"].project,
         title="Copied sheet",
         kind="training",
+        host_country=data["import_session"].host_country,
         start_date=data["import_session"].start_date,
         end_date=data["import_session"].end_date,
         status="held",
