@@ -135,6 +135,11 @@ def sample(
     return samples, floor_samples
 
 
+def time_samples(call: Callable[[], object], repetitions: int) -> list[float]:
+    """Milliseconds of ``repetitions`` calls after one warm-up call."""
+    return sample(call, repetitions)[0]
+
+
 def figure_from(
     label: str,
     user: str,

@@ -32,6 +32,7 @@ from tests.bench.harness import (
 )
 from tests.bench.harness import count_queries as _count_queries  # noqa: F401 (other benches)
 from tests.bench.harness import p95 as _p95  # noqa: F401 (other benches)
+from tests.bench.harness import time_samples as _time  # noqa: F401 (other benches)
 
 pytestmark = pytest.mark.bench
 
