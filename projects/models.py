@@ -385,6 +385,8 @@ class Project(models.Model):
         ordering = ["-planned_start", "code"]
         verbose_name = _("project")
         verbose_name_plural = _("projects")
+        # The API and the list page read a page in this order straight from an index.
+        indexes = [models.Index(fields=["-planned_start", "code"], name="project_list_order")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(planned_end__gte=models.F("planned_start")),
@@ -626,7 +628,11 @@ class Transaction(models.Model):
         ordering = ["-date", "-pk"]
         verbose_name = _("transaction")
         verbose_name_plural = _("transactions")
-        indexes = [models.Index(fields=["project", "kind", "date"])]
+        indexes = [
+            models.Index(fields=["project", "kind", "date"]),
+            # The default order: the API's pages come straight from this index.
+            models.Index(fields=["-date", "-id"], name="transaction_list_order"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(value__gte=0), name="transaction_value_not_negative"

@@ -52,7 +52,8 @@ def percent(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
     return (Decimal(part) * HUNDRED / Decimal(whole)).quantize(Decimal("0.1"))
 
 
-def _spent_in_project_currency() -> Subquery:
+def spent_in_project_currency() -> Subquery:
+    """Disbursements and expenditure of the outer project in its own currency."""
     # A subquery rather than a join so filters that join other tables never multiply it.
     rows = (
         Transaction.objects.filter(
@@ -74,7 +75,7 @@ def project_list(*, user, params: QueryDict) -> tuple[ProjectFilter, QuerySet]:
         fundings__project__in=visible.values("pk")
     ).distinct()
     queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else visible
-    queryset = queryset.for_list().annotate(spent=_spent_in_project_currency())
+    queryset = queryset.for_list().annotate(spent=spent_in_project_currency())
     return filterset, queryset
 
 

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from ctportal import access
 from ctportal.api import expected_version, version_etag
 from ctportal.api_csv import HXL_PARAMETER
+from ctportal.api_pages import PageFirstListMixin
 
 from .. import services
 from ..filters import (
@@ -43,6 +44,7 @@ from ..models import (
     Result,
     Transaction,
 )
+from ..selectors import spent_in_project_currency
 from . import serializers as s
 
 ERROR_RESPONSES = {
@@ -131,21 +133,25 @@ PROJECT_WRITE = {
 }
 
 
-def _with_parts(projects):
+def _project_details(projects):
     """Everything a project row shows, in a fixed number of queries."""
-    return (
-        projects.for_list()
-        .prefetch_related(
-            Prefetch(
-                "participating_organisations",
-                queryset=ParticipatingOrganisation.objects.select_related("organisation"),
-            ),
-            "sectors",
-        )
-        .with_spend()
-        # Meta.ordering does not apply to grouped queries; pages must be stable.
-        .order_by(*Project._meta.ordering)
+    return projects.for_list().prefetch_related(
+        Prefetch(
+            "participating_organisations",
+            queryset=ParticipatingOrganisation.objects.select_related("organisation"),
+        ),
+        "sectors",
     )
+
+
+def _with_spend(projects):
+    # One subquery per row: a join with the transactions would group the whole page.
+    return projects.annotate(spent=spent_in_project_currency())
+
+
+def _with_parts(projects):
+    """One project (or a few) with everything its row shows."""
+    return _with_spend(_project_details(projects)).order_by(*Project._meta.ordering)
 
 
 PROJECT_CSV = {
@@ -221,6 +227,7 @@ PROJECT_HXL = {
     partial_update=extend_schema(summary="Change some of a project's values", **PROJECT_WRITE),
 )
 class ProjectViewSet(
+    PageFirstListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -246,8 +253,16 @@ class ProjectViewSet(
     ]
     search_fields = ["code", "title", "title_ar", "title_fr", "iati_identifier", "description"]
 
+    sort_annotations = {"spent": _with_spend}
+
     def get_queryset(self):
         return _with_parts(Project.objects.visible_to(self.request.user))
+
+    def get_list_queryset(self):
+        return Project.objects.visible_to(self.request.user)
+
+    def with_details(self, queryset):
+        return _with_spend(_project_details(queryset))
 
     def retrieve(self, request, *args, **kwargs):
         project = self.get_object()
@@ -346,7 +361,7 @@ class ChildCreateMixin:
         responses={201: s.TransactionSerializer, **ERROR_RESPONSES},
     ),
 )
-class TransactionViewSet(ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
+class TransactionViewSet(PageFirstListMixin, ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.TransactionSerializer
     input_serializer_class = s.TransactionInputSerializer
     filterset_class = TransactionFilter
@@ -379,9 +394,13 @@ class TransactionViewSet(ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
     search_fields = ["project__code", "description", "provider__name", "receiver__name"]
 
     def get_queryset(self):
-        return Transaction.objects.visible_to(self.request.user).select_related(
-            "project", "provider", "receiver"
-        )
+        return self.with_details(Transaction.objects.visible_to(self.request.user))
+
+    def get_list_queryset(self):
+        return Transaction.objects.visible_to(self.request.user)
+
+    def with_details(self, queryset):
+        return queryset.select_related("project", "provider", "receiver")
 
     def perform_write(self, data) -> Transaction:
         project = data.pop("project")

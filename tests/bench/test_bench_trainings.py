@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import math
 import os
 import statistics
 import time
@@ -29,6 +30,7 @@ from accounts.models import User
 from ctportal.access import Role
 from dashboards.summaries.build import rebuild
 from projects import models as pm
+from tests.bench import floors, harness
 from tests.bench.test_bench_portfolio import (
     COUNTRIES,
     Figure,
@@ -48,11 +50,18 @@ pytestmark = pytest.mark.bench
 
 # BENCH_ATTENDANCES scales the load down for a quick look; the figures reported use 1,000,000.
 ATTENDANCES = int(os.environ.get("BENCH_ATTENDANCES", "1000000"))
-SESSIONS = max(20, ATTENDANCES // 50)
-COUNTED_SESSIONS = SESSIONS // 10  # known only as totals by sex and country
-# Each session recorded one by one gets PER_SESSION people, the first EXTRA one more.
-PER_SESSION, EXTRA = divmod(ATTENDANCES, SESSIONS - COUNTED_SESSIONS)
-PEOPLE = max((PER_SESSION + 1) * 8, ATTENDANCES * 2 // 5)
+
+
+def _shape(attendances: int) -> tuple[int, int, int, int, int]:
+    sessions = max(20, attendances // 50)
+    counted_sessions = sessions // 10  # known only as totals by sex and country
+    # Each session recorded one by one gets PER_SESSION people, the first EXTRA one more.
+    per_session, extra = divmod(attendances, sessions - counted_sessions)
+    people = max((per_session + 1) * 8, attendances * 2 // 5)
+    return sessions, counted_sessions, per_session, extra, people
+
+
+SESSIONS, COUNTED_SESSIONS, PER_SESSION, EXTRA, PEOPLE = _shape(ATTENDANCES)
 PROJECTS = 500
 DONORS = 10
 IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "50000"))
@@ -75,8 +84,9 @@ def _copy(table: str, columns: tuple[str, ...], rows) -> None:
         )
 
 
-def load_trainings() -> dict:
+def load_trainings(attendances: int = ATTENDANCES) -> dict:
     """Reference data, projects, sessions by bulk_create; people and attendances by COPY."""
+    SESSIONS, COUNTED_SESSIONS, PER_SESSION, EXTRA, PEOPLE = _shape(attendances)  # noqa: N806
     countries = pm.Country.objects.bulk_create(
         [
             pm.Country(
@@ -439,37 +449,7 @@ def test_training_figures_stay_fast_and_bounded(django_capture_on_commit_callbac
                 REPETITIONS,
             )
         )
-        figures.append(
-            measure_get(client, "API sessions, page 1", who, "/api/v1/trainings/sessions/", 5)
-        )
         figures.append(measure_get(client, "session list page", who, "/trainings/", 5))
-
-    upload = sheet(IMPORT_ROWS)
-    size_mb = upload.size / 1024 / 1024
-
-    def run_import():
-        with django_capture_on_commit_callbacks(execute=True):
-            return attendance_import_start(
-                user=data["admin"], session=data["import_session"], upload=upload
-            )
-
-    import_started = time.perf_counter()
-    queries, record = _count_queries(run_import)
-    import_seconds = time.perf_counter() - import_started
-    record.refresh_from_db()
-    assert record.status == tm.ImportStatus.DONE, record.errors[:5]
-    assert data["import_session"].attendances.count() == IMPORT_ROWS
-    figures.append(
-        Figure(
-            f"import {IMPORT_ROWS:,}-row CSV ({size_mb:.1f} MB)",
-            "admin",
-            "ok",
-            queries,
-            import_seconds * 1000,
-            import_seconds * 1000,
-            upload.size / 1024,
-        )
-    )
 
     print("\n\nTrainings at scale")
     print_table(figures, data["counts"], load_seconds)
@@ -478,3 +458,109 @@ def test_training_figures_stay_fast_and_bounded(django_capture_on_commit_callbac
     measured = [fig for fig in figures if fig.status == "ok"]
     assert len(measured) == len(figures), [fig for fig in figures if fig.status != "ok"]
     assert load_seconds < 300
+
+
+def _copy_floor(rows: int, session_id: int, country_ids: list[int]) -> None:
+    """The import's floor: the same people and attendances written by COPY, ids drawn first."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('trainings_person', 'id'))"
+            " FROM generate_series(1, %s)",
+            [rows],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    now = "2024-06-01 00:00:00+00"
+    _copy(
+        "trainings_person",
+        ("id", "full_name", "sex", "age_band", "institution", "institution_type", "role")
+        + ("nationality_id", "country_of_work_id", "match_key", "created_at"),
+        (
+            (
+                ids[n],
+                f"Copied person {n}",
+                SEXES[n % 3],
+                "25-34",
+                "Ministry of Interior",
+                INSTITUTIONS[n % len(INSTITUTIONS)],
+                "Officer",
+                country_ids[n % len(country_ids)],
+                country_ids[(n * 3) % len(country_ids)],
+                f"copied-{n}",
+                now,
+            )
+            for n in range(rows)
+        ),
+    )
+    _copy(
+        "trainings_attendance",
+        ("session_id", "person_id", "attended", "pre_score", "post_score"),
+        ((session_id, ids[n], "t", n % 101, (n * 7) % 101) for n in range(rows)),
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("scale", harness.SCALES, ids=harness.scale_id)
+def test_session_list_and_import_stay_close_to_the_floor(scale, django_capture_on_commit_callbacks):
+    """The API session list (page 1 and middle) and a sheet's import, against their floors."""
+    if connection.vendor != "postgresql":
+        pytest.fail("The benchmark needs PostgreSQL (DATABASE_URL).", pytrace=False)
+    started = time.perf_counter()
+    data = load_trainings(round(ATTENDANCES * scale))
+    load_seconds = time.perf_counter() - started
+    run = harness.Run("trainings API list and import", scale)
+    path = "/api/v1/trainings/sessions/"
+    for who in ("admin", "donor"):
+        client = Client()
+        client.force_login(data[who])
+        count = client.get(path).json()["count"]
+        middle = max(1, math.ceil(count / 50) // 2)
+        for label, page in (("API sessions, page 1", 1), ("API sessions, middle", middle)):
+            params = {
+                "limit": 50,
+                "offset": (page - 1) * 50,
+                "org": data["donor"].organisation_id,
+                "user": None,
+            }
+            floor = harness.Floor(floors.scoped(floors.SESSIONS_PAGE, who), params)
+            run.add(harness.measure_get(client, label, who, f"{path}?page={page}", 10, floor=floor))
+
+    rows = round(IMPORT_ROWS * scale)
+    upload = sheet(rows)
+    copied = tm.TrainingSession.objects.create(
+        project=data["import_session"].project,
+        title="Copied sheet",
+        kind="training",
+        host_country=data["import_session"].host_country,
+        start_date=data["import_session"].start_date,
+        end_date=data["import_session"].end_date,
+        status="held",
+    )
+    country_ids = list(pm.Country.objects.order_by("pk").values_list("pk", flat=True))
+
+    def run_import():
+        with django_capture_on_commit_callbacks(execute=True):
+            return attendance_import_start(
+                user=data["admin"], session=data["import_session"], upload=upload
+            )
+
+    figure, record = harness.measure_once(
+        "import of an attendance sheet (CSV)",
+        "admin",
+        run_import,
+        floor=lambda: _copy_floor(rows, copied.pk, country_ids),
+    )
+    record.refresh_from_db()
+    assert record.status == tm.ImportStatus.DONE, record.errors[:5]
+    assert data["import_session"].attendances.count() == rows
+    history = tm.Attendance.history.filter(session_id=data["import_session"].pk).count()
+    assert history == rows
+    run.add(figure)
+    data["counts"]["rows imported"] = rows
+    run.report(data["counts"], load_seconds)
+    problems = run.check(max_exponent=1.1)
+    problems += [
+        f"{fig.label} ({fig.user}): {fig.ratio:.2f}x the floor"
+        for fig in run.figures
+        if fig.ratio is not None and fig.ratio > (3 if fig.label.startswith("import") else 1.5)
+    ]
+    print("\n".join(problems) or "All within bounds.")

@@ -5,6 +5,7 @@ import io
 import threading
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 
@@ -123,3 +124,52 @@ def test_the_register_matches_names_in_any_case_and_spacing(portfolio, users):
 
     assert again.pk == first.pk and other.pk != first.pk
     assert anonymous[0].pk != anonymous[1].pk and anonymous[0].match_key is None
+
+
+# History of bulk writes ----------------------------------------------------------
+
+
+def test_a_bulk_add_records_the_creation_of_every_person_and_attendance(portfolio, users):
+    session = f.TrainingSessionFactory(project=portfolio["p_eg"], host_country=portfolio["egypt"])
+    known = person_find_or_create(user=users["admin"], data={"full_name": "Row 0", "sex": "male"})
+    rows = [
+        {"full_name": f"Row {n}", "sex": "male", "institution": "Police academy", "post_score": n}
+        for n in range(ROWS)
+    ]
+    added = attendances_bulk_add(user=users["officer_eg"], session=session, rows=rows)
+
+    assert added == ROWS
+    new_people = Person.objects.exclude(pk=known.pk)
+    history = Person.history.filter(id__in=new_people.values("pk"))
+    assert history.count() == new_people.count() == ROWS - 1
+    assert known.history.count() == 1  # matched in the register, not created again
+    for attendance in session.attendances.select_related("person"):
+        (record,) = attendance.history.all()
+        assert record.history_type == "+"
+        assert record.history_user == users["officer_eg"]
+        assert record.history_change_reason == ""
+        assert (record.person_id, record.session_id) == (attendance.person_id, session.pk)
+        assert record.post_score == attendance.post_score
+    person = new_people.get(full_name="Row 7")
+    (record,) = person.history.all()
+    assert (record.full_name, record.sex, record.institution) == ("Row 7", "male", "Police academy")
+    assert (record.match_key, record.created_at) == (person.match_key, person.created_at)
+    assert record.history_user == users["officer_eg"] and record.history_type == "+"
+
+
+def test_a_bulk_add_refused_after_writing_people_leaves_no_history(portfolio, users):
+    session = f.TrainingSessionFactory(project=portfolio["p_eg"], host_country=portfolio["egypt"])
+    already = person_find_or_create(user=users["admin"], data={"full_name": "Here", "sex": "male"})
+    f.AttendanceFactory(session=session, person=already)
+    people, attendances = Person.history.count(), Attendance.history.count()
+    # The new people are written before the register tells that the last one is already there.
+    rows = [{"full_name": f"New {n}", "sex": "female"} for n in range(ROWS)]
+    rows.append({"full_name": "Here", "sex": "male"})
+
+    with pytest.raises(ValidationError) as raised:
+        attendances_bulk_add(user=users["officer_eg"], session=session, rows=rows)
+
+    assert set(raised.value.message_dict) == {f"rows[{ROWS}]"}
+    assert (Person.history.count(), Attendance.history.count()) == (people, attendances)
+    assert not Person.objects.filter(full_name__startswith="New ").exists()
+    assert session.attendances.count() == 1

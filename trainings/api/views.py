@@ -24,6 +24,7 @@ from ctportal import access
 from ctportal.api import expected_version, version_etag
 from ctportal.api_csv import HXL_PARAMETER
 from ctportal.api_filters import PortalFilterBackend
+from ctportal.api_pages import PageFirstListMixin
 from dashboards.hxl import dimension_hashtag, label_hashtag
 from projects.api.views import ERROR_RESPONSES, ChildCreateMixin
 from projects.models import Organisation
@@ -66,7 +67,7 @@ class SessionWritePermission(permissions.BasePermission):
         return access.can_edit_project(request.user, obj.project)
 
 
-def _with_parts(sessions):
+def _session_details(sessions):
     """Everything a session row shows, in a fixed number of queries."""
     return (
         sessions_with_totals(sessions)
@@ -77,9 +78,12 @@ def _with_parts(sessions):
             Prefetch("facilitators", queryset=Organisation.objects.order_by("name")),
             "indicators",
         )
-        # Subquery annotations do not keep Meta.ordering stable across pages.
-        .order_by(*TrainingSession._meta.ordering, "pk")
     )
+
+
+def _with_parts(sessions):
+    # Subquery annotations do not keep Meta.ordering stable across pages.
+    return _session_details(sessions).order_by(*TrainingSession._meta.ordering, "pk")
 
 
 @extend_schema_view(
@@ -97,6 +101,7 @@ def _with_parts(sessions):
     partial_update=extend_schema(summary="Change some of a session's values", **SESSION_WRITE),
 )
 class TrainingSessionViewSet(
+    PageFirstListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -149,6 +154,17 @@ class TrainingSessionViewSet(
 
     def get_queryset(self):
         return _with_parts(TrainingSession.objects.visible_to(self.request.user))
+
+    # Totals only for the page's sessions, unless the list is sorted by them.
+    sort_annotations = {"participant_total": sessions_with_totals}
+
+    def get_list_queryset(self):
+        return TrainingSession.objects.visible_to(self.request.user).order_by(
+            *TrainingSession._meta.ordering, "pk"
+        )
+
+    def with_details(self, queryset):
+        return _session_details(queryset)
 
     def retrieve(self, request, *args, **kwargs):
         return self._respond(self.get_object(), reload=False)
