@@ -13,6 +13,7 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from assistance.crypto import reencrypt
@@ -138,11 +139,11 @@ def account_lock_announce(*, lock_id: int) -> int:
         "locks in the administration site, where the lock can also be lifted: %(url)s"
     ) % {
         "username": lock.username,
-        "locked_at": f"{lock.locked_at:%Y-%m-%d %H:%M} UTC",
+        "locked_at": date_format(lock.locked_at, "DATETIME_FORMAT") + " UTC",
         "failures": lock.failures,
         "addresses": lock.addresses,
         "address": lock.ip_address or "?",
-        "until": f"{lock.locked_until:%Y-%m-%d %H:%M} UTC",
+        "until": date_format(lock.locked_until, "DATETIME_FORMAT") + " UTC",
         "url": f"{settings.PORTAL_URL.rstrip('/')}/admin/accounts/accountlock/",
     }
     return send_mail(subject, body, None, recipients)

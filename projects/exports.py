@@ -15,6 +15,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from ctportal.formats import xlsx_format
+
 from . import iati
 from .models import (
     ExportStatus,
@@ -149,7 +151,7 @@ def render_xlsx(projects: QuerySet) -> tuple[bytes, int]:
             elif isinstance(row[key], Decimal):
                 cell.number_format = "#,##0.00"
             elif row[key] is not None:
-                cell.number_format = "yyyy-mm-dd"
+                cell.number_format = xlsx_format()
             cells.append(cell)
         sheet.append(cells)
         count += 1
