@@ -52,12 +52,15 @@ def test_a_project_the_donor_does_not_fund_is_a_form_error(as_user, portfolio):
     assert not DonorReport.objects.exists()
 
 
-def test_a_donor_request_is_built_at_once(as_user, project_data, users):
+def test_a_donor_request_is_built_at_once(
+    as_user, project_data, users, django_capture_on_commit_callbacks
+):
     client = as_user("donor_b")
 
-    response = client.post(
-        reverse("reports:create"), {"project": project_data["project"].pk, **PERIOD}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("reports:create"), {"project": project_data["project"].pk, **PERIOD}
+        )
 
     report = DonorReport.objects.get()
     assert response.status_code == 302
