@@ -22,3 +22,34 @@ max_requests = 2000
 max_requests_jitter = 200
 accesslog = "-"
 forwarded_allow_ips = "*"
+
+# Several workers, one /metrics: prometheus_client keeps each worker's figures in
+# PROMETHEUS_MULTIPROC_DIR, emptied at start; a worker's files are closed when it exits.
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+
+
+def on_starting(server):
+    if _metrics_dir:
+        import pathlib
+
+        directory = pathlib.Path(_metrics_dir)
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):
+            stale.unlink()
+
+
+def child_exit(server, worker):
+    if _metrics_dir:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+# LOG_FORMAT=json: access lines are JSON objects too, with the request id the portal returned.
+_production = "production" in os.environ.get("DJANGO_SETTINGS_MODULE", "")
+if os.environ.get("LOG_FORMAT", "json" if _production else "text") == "json":
+    access_log_format = (
+        '{"time": "%(t)s", "logger": "gunicorn.access", "method": "%(m)s", "path": "%(U)s", '
+        '"status": %(s)s, "bytes": "%(B)s", "duration_ms": %(M)s, '
+        '"request_id": "%({x-request-id}o)s", "user_agent": "%(a)s"}'
+    )

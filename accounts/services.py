@@ -6,14 +6,9 @@ import datetime
 import hashlib
 import secrets
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from assistance.crypto import reencrypt
@@ -118,32 +113,14 @@ def account_unlock(*, lock: AccountLock, by) -> AccountLock:
     return lock
 
 
-def administrator_emails() -> list[str]:
-    administrators = get_user_model().objects.filter(
-        Q(role=access.Role.ADMINISTRATOR) | Q(is_superuser=True), is_active=True
-    )
-    return sorted(set(administrators.exclude(email="").values_list("email", flat=True)))
-
-
 def account_lock_announce(*, lock_id: int) -> int:
-    """Mail administrators that an account was locked; returns the number of messages sent."""
+    """Mail administrators that an account was locked; returns the number of messages recorded.
+
+    Each administrator gets a message in their language, unless they turned these off.
+    """
+    from notifications.announcements import account_locked_announce
+
     lock = AccountLock.objects.filter(pk=lock_id).first()
-    recipients = administrator_emails()
-    if lock is None or not recipients:
+    if lock is None:
         return 0
-    subject = _("Account %(username)s locked after failed sign-ins") % {"username": lock.username}
-    body = _(
-        "The account %(username)s was locked at %(locked_at)s after %(failures)s failed "
-        "sign-ins from %(addresses)s address(es), the last from %(address)s. It opens again "
-        "at %(until)s. If these attempts were not the account's owner, look at the account "
-        "locks in the administration site, where the lock can also be lifted: %(url)s"
-    ) % {
-        "username": lock.username,
-        "locked_at": date_format(lock.locked_at, "DATETIME_FORMAT") + " UTC",
-        "failures": lock.failures,
-        "addresses": lock.addresses,
-        "address": lock.ip_address or "?",
-        "until": date_format(lock.locked_until, "DATETIME_FORMAT") + " UTC",
-        "url": f"{settings.PORTAL_URL.rstrip('/')}/admin/accounts/accountlock/",
-    }
-    return send_mail(subject, body, None, recipients)
+    return account_locked_announce(lock)

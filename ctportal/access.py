@@ -201,6 +201,15 @@ def scope_case_workers(queryset: QuerySet, user, path: str = "") -> QuerySet:
     return queryset.filter(**{_office_path(path): office})
 
 
+def scope_case_references(queryset: QuerySet, user, path: str = "") -> QuerySet:
+    """Cases a case worker is told about by reference outside a session (the weekly digest):
+    those of their office. Only references leave this way; reading a case still takes the
+    second factor."""
+    if role_of(user) != Role.CASE_WORKER or not user.country_office_id:
+        return queryset.none()
+    return queryset.filter(**{_office_path(path): user.country_office_id})
+
+
 def scope_case_aggregates(queryset: QuerySet, user) -> QuerySet:
     """Cases a user may count: their case rows, or the cases of the projects they see."""
     role = role_of(user)

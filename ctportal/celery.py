@@ -9,3 +9,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ctportal.settings.local")
 app = Celery("ctportal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Counts every task's outcome for /metrics, in whichever process runs tasks.
+import ctportal.observability.tasks  # noqa: E402, F401

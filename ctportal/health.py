@@ -1,7 +1,18 @@
-"""/healthz: the state of the database, the cache and the Celery broker."""
+"""/healthz: the state of the database, the cache, the Celery broker, file storage and the worker.
+
+The first four serve requests: any of them down is a 503, so a load balancer
+takes the node out. A worker that has not beaten for a while does not stop this
+node serving pages; it is reported as "stale" and the whole as "degraded",
+still a 200, for monitoring to act on.
+"""
+
+import time
+import uuid
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
@@ -33,7 +44,31 @@ def _broker() -> str:
     return "ok"
 
 
-CHECKS = {"database": _database, "cache": _cache, "broker": _broker}
+def _storage() -> str:
+    name = default_storage.save(f"healthz/{uuid.uuid4().hex}.txt", ContentFile(b"ok"))
+    try:
+        with default_storage.open(name) as stored:
+            if stored.read() != b"ok":
+                raise RuntimeError("storage did not return the file it was given")
+    finally:
+        default_storage.delete(name)
+    return "ok"
+
+
+CHECKS = {"database": _database, "cache": _cache, "broker": _broker, "storage": _storage}
+
+
+def _worker() -> dict:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return {"status": "eager"}
+    from ctportal.observability.tasks import heartbeat_last
+
+    beat = heartbeat_last()
+    if not beat:
+        return {"status": "stale", "last_seen_seconds": None}
+    age = round(time.time() - beat["at"])
+    status = "ok" if age <= settings.WORKER_HEARTBEAT_STALE_AFTER else "stale"
+    return {"status": status, "last_seen_seconds": age}
 
 
 @never_cache
@@ -47,6 +82,11 @@ def healthz(request):
         except Exception as exc:  # noqa: BLE001 - any failure is reported, not raised
             healthy = False
             report[name] = {"status": "down", "error": exc.__class__.__name__}
-    return JsonResponse(
-        {"status": "ok" if healthy else "down", "checks": report}, status=200 if healthy else 503
-    )
+    try:
+        report["worker"] = _worker()
+    except Exception as exc:  # noqa: BLE001 - the cache is reported above
+        report["worker"] = {"status": "unknown", "error": exc.__class__.__name__}
+    status = "ok" if healthy else "down"
+    if healthy and report["worker"]["status"] not in ("ok", "eager"):
+        status = "degraded"
+    return JsonResponse({"status": status, "checks": report}, status=200 if healthy else 503)

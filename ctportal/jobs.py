@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 from django.apps import apps
 from django.conf import settings
 from django.db import close_old_connections, connection, models, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -287,6 +288,11 @@ def job_touch(job: BackgroundJob, **fields: Any) -> None:
         raise JobSuperseded
 
 
+# Sent once the attempt's end is committed (``job``: the finished or failed job), e.g. to
+# mail the person who started it.
+job_ended = Signal()
+
+
 def job_finish(job: BackgroundJob, *, status: str | None = None, **fields: Any) -> bool:
     """Mark the attempt finished (``done`` by default). False if a newer attempt took over."""
     now = timezone.now()
@@ -300,6 +306,7 @@ def job_finish(job: BackgroundJob, *, status: str | None = None, **fields: Any) 
         job.status, job.finished_at = status, now
         for name, value in fields.items():
             setattr(job, name, value)
+        transaction.on_commit(lambda: job_ended.send(sender=type(job), job=job))
     return bool(updated)
 
 

@@ -9,3 +9,13 @@ def send_waiting_jobs() -> int:
     from .jobs import jobs_send_waiting
 
     return jobs_send_waiting()
+
+
+@shared_task(ignore_result=True)
+def worker_heartbeat() -> None:
+    """Run by beat every minute: a worker that runs it is taking tasks (/healthz, /metrics)."""
+    from celery import current_task
+
+    from .observability.tasks import heartbeat_record
+
+    heartbeat_record(hostname=getattr(current_task.request, "hostname", "") or "")

@@ -3,12 +3,15 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from ctportal.health import healthz
+from ctportal.observability.prometheus import metrics
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="projects:list", permanent=False), name="home"),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("favicon.ico", RedirectView.as_view(url="/static/img/favicon.svg", permanent=True)),
     path("accounts/", include("accounts.urls")),
+    path("notifications/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("projects/", include("projects.urls")),

@@ -13,6 +13,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
+from django_guid.integrations import CeleryIntegration
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -46,6 +47,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "csp",
+    "django_prometheus",
+    "django_guid",
     "ctportal",
     "accounts",
     "projects",
@@ -54,9 +57,12 @@ INSTALLED_APPS = [
     "research",
     "dashboards",
     "reports",
+    "notifications",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -73,6 +79,7 @@ MIDDLEWARE = [
     "ctportal.middleware.RoleRequiredMiddleware",
     "accounts.second_factor.SecondFactorMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "ctportal.urls"
@@ -174,6 +181,18 @@ CELERY_TASK_PUBLISH_RETRY = False
 # Identities of cases closed longer ago than this are erased (the anonymised case stays).
 IDENTITY_RETENTION_YEARS = env.int("IDENTITY_RETENTION_YEARS", default=5)
 CELERY_BEAT_SCHEDULE = {
+    # Email notifications recorded while the broker was unreachable.
+    "send-waiting-notifications": {
+        "task": "notifications.tasks.send_waiting_notifications",
+        "schedule": 300,
+    },
+    # Monday morning: each case worker's cases needing follow-up (references only).
+    "case-digests-weekly": {
+        "task": "notifications.tasks.send_case_digests",
+        "schedule": crontab(minute=0, hour=6, day_of_week=1),
+    },
+    # /healthz and /metrics tell from this whether a worker is taking tasks.
+    "worker-heartbeat": {"task": "ctportal.tasks.worker_heartbeat", "schedule": 60},
     # Jobs recorded while the broker was unreachable, or whose message was lost.
     "send-waiting-jobs": {"task": "ctportal.tasks.send_waiting_jobs", "schedule": JOB_SWEEP},
     # Every night: identities whose retention period is over are erased.
@@ -362,13 +381,76 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Every request has an id (X-Request-ID: the proxy's when it sends a valid one, or a new
+# one), returned in the response and carried into the Celery tasks it starts, so the
+# log lines of one request and its jobs can be found together.
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": True,
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True, log_parent=True)],
+}
+# LOG_FORMAT=json (production's default): one JSON object a line, for log collectors.
+LOG_FORMAT = env("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_id": {"()": "django_guid.log_filters.CorrelationId"},
+        "celery_tracing": {"()": "django_guid.integrations.celery.log_filters.CeleryTracing"},
+    },
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s "
+            "%(celery_parent_id)s %(celery_current_id)s",
+            "rename_fields": {
+                "asctime": "time",
+                "levelname": "level",
+                "name": "logger",
+                "correlation_id": "request_id",
+                "celery_parent_id": "task_parent_id",
+                "celery_current_id": "task_id",
+            },
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT if LOG_FORMAT in ("text", "json") else "text",
+            "filters": ["request_id", "celery_tracing"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {"axes": {"level": "WARNING"}, "django_guid": {"level": "WARNING"}},
 }
+# The worker logs through the same configuration, so its lines carry the request id too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# /metrics (Prometheus): from these addresses (after TRUSTED_PROXY_COUNT), or with
+# "Authorization: Bearer METRICS_TOKEN" from anywhere.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1/32", "::1/128"])
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# Set with several gunicorn workers: prometheus_client adds up the workers' figures there.
+PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR", default="")
+if PROMETHEUS_MULTIPROC_DIR:
+    Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
+# The worker runs the heartbeat task every minute; older than this, /healthz says "stale".
+WORKER_HEARTBEAT_STALE_AFTER = env.int("WORKER_HEARTBEAT_STALE_AFTER", default=180)
+
+# Error reports to Sentry, scrubbed of identities, notes and request bodies.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from ctportal.observability.sentry import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("SENTRY_RELEASE", default=None),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
 
 # Mail (lock notices to administrators): the console unless EMAIL_URL is set,
 # e.g. smtp+tls://user:password@smtp.example.org:587

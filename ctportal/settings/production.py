@@ -4,7 +4,7 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, IDENTITY_ENCRYPTION_DEVELOPMENT_KEY, env
+from .base import DATABASES, IDENTITY_ENCRYPTION_DEVELOPMENT_KEY, LOGGING, env
 
 DEBUG = False
 try:
@@ -51,3 +51,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# One JSON object a line, unless LOG_FORMAT=text.
+LOGGING["handlers"]["console"]["formatter"] = (
+    "text" if env("LOG_FORMAT", default="json") == "text" else "json"
+)

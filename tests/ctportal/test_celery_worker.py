@@ -62,6 +62,9 @@ def worker(transactional_db, tmp_path):
         "CELERY_RESULT_BACKEND": broker,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "MEDIA_ROOT": str(tmp_path / "media"),
+        # The worker shares this process's cache, where task outcomes are counted.
+        "REDIS_URL": settings.CACHES["default"]["LOCATION"],
+        "CACHE_KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", ""),
     }
     log = (tmp_path / "worker.log").open("w")
     process = subprocess.Popen(
@@ -98,6 +101,16 @@ def worker(transactional_db, tmp_path):
         )
 
 
+def _wait_for(export: PortfolioExport, worker) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        export.refresh_from_db()
+        if export.status in (ExportStatus.DONE, ExportStatus.FAILED):
+            return
+        time.sleep(0.2)
+    print(worker["log"].read_text())
+
+
 def test_worker_builds_a_portfolio_export(worker):
     admin = f.UserFactory(role=Role.ADMINISTRATOR)
     f.ProjectFactory.create_batch(3)
@@ -125,3 +138,31 @@ def test_worker_builds_a_portfolio_export(worker):
     written = worker["media"] / export.file.name
     assert written.is_file()
     assert "CT." in written.read_text(encoding="utf-8-sig")
+
+
+def test_the_worker_logs_the_request_id_and_counts_the_outcome(worker):
+    from django_guid import clear_guid, set_guid
+
+    from ctportal.observability.tasks import task_counts
+
+    admin = f.UserFactory(role=Role.ADMINISTRATOR)
+    export = PortfolioExport.objects.create(requested_by=admin, format=PortfolioExport.Format.CSV)
+    request_id = uuid.uuid4().hex
+    name = build_portfolio_export.name
+    before = task_counts([name]).get((name, "succeeded"), 0)
+
+    # As a request does: its id is set while the task is sent.
+    set_guid(request_id)
+    try:
+        with app.connection_for_write(worker["broker"]) as broker:
+            build_portfolio_export.apply_async(
+                args=[export.pk, export.attempt], queue=worker["queue"], connection=broker
+            )
+    finally:
+        clear_guid()
+    _wait_for(export, worker)
+
+    assert export.status == ExportStatus.DONE
+    log = worker["log"].read_text()
+    assert f"[{request_id}]" in log, log
+    assert task_counts([name]).get((name, "succeeded"), 0) == before + 1

@@ -19,12 +19,14 @@ def test_healthz_reports_every_check(client):
         "database": {"status": "ok"},
         "cache": {"status": "ok"},
         "broker": {"status": "eager"},
+        "storage": {"status": "ok"},
+        "worker": {"status": "eager"},
     }
     assert "no-cache" in response["Cache-Control"]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("check", ["database", "cache"])
+@pytest.mark.parametrize("check", ["database", "cache", "storage"])
 def test_healthz_is_503_when_a_check_fails(client, monkeypatch, check):
     monkeypatch.setitem(health.CHECKS, check, _fail)
 
@@ -160,3 +162,60 @@ def test_requests_go_on_when_postgresql_ends_every_connection(web_server):
 
     assert ended >= 1
     assert statuses == [200] * 30
+
+
+@pytest.mark.django_db
+def test_a_file_storage_that_loses_files_is_reported_down(client, monkeypatch):
+    from django.core.files.storage import default_storage
+
+    monkeypatch.setattr(default_storage, "open", lambda name, mode="rb": _fail())
+
+    response = client.get(reverse("healthz"))
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["storage"]["status"] == "down"
+    assert not default_storage.listdir("healthz")[1], "the probe file is removed even so"
+
+
+@pytest.mark.django_db
+def test_a_worker_that_beat_a_minute_ago_is_ok(client, settings):
+    from ctportal.observability import tasks
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.WORKER_HEARTBEAT_STALE_AFTER = 180
+    tasks.heartbeat_record(hostname="worker@a")
+
+    body = client.get(reverse("healthz")).json()
+
+    assert body["status"] == "ok"
+    assert body["checks"]["worker"]["status"] == "ok"
+    assert 0 <= body["checks"]["worker"]["last_seen_seconds"] <= 5
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seconds_ago", [None, 600])
+def test_a_silent_worker_degrades_the_report_but_the_node_still_serves(
+    client, settings, monkeypatch, seconds_ago
+):
+    import time
+
+    from django.core.cache import cache
+
+    from ctportal.observability import tasks
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.WORKER_HEARTBEAT_STALE_AFTER = 180
+    if seconds_ago is not None:
+        cache.set(tasks.HEARTBEAT_KEY, {"at": time.time() - seconds_ago, "hostname": "w"})
+    # The broker check would try a real connection: only the worker is under test here.
+    monkeypatch.setitem(health.CHECKS, "broker", lambda: "ok")
+
+    response = client.get(reverse("healthz"))
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["worker"]["status"] == "stale"
+    assert body["checks"]["worker"]["last_seen_seconds"] == (
+        None if seconds_ago is None else pytest.approx(seconds_ago, abs=5)
+    )
