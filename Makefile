@@ -40,6 +40,16 @@ faults: $(STAMP)
 loadtest: $(STAMP)
 	$(PY) scripts/loadtest.py $(LOADTEST_ARGS)
 
+# Several web nodes: two gunicorn servers with the production settings on 127.0.0.1:8681
+# and 8682, one worker and its own Redis (6393), over the PostgreSQL database NODES_DB.
+.PHONY: nodes-check restore-check
+nodes-check: $(STAMP)
+	$(PY) scripts/nodes_check.py
+
+# A backup restored into fresh PostgreSQL (RESTORE_DB) and SQLite databases, checked.
+restore-check: $(STAMP)
+	$(PY) scripts/restore_check.py
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(MANAGE) makemigrations --check --dry-run
@@ -48,7 +58,8 @@ check: lint
 	DJANGO_SETTINGS_MODULE=ctportal.settings.production \
 	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
 	IDENTITY_ENCRYPTION_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
-	ALLOWED_HOSTS=ctportal.example.org $(MANAGE) check --deploy --fail-level WARNING
+	ALLOWED_HOSTS=ctportal.example.org DATABASE_URL=postgres://ctportal@db.invalid/ctportal \
+	REDIS_URL=redis://redis.invalid:6379/0 $(MANAGE) check --deploy --fail-level WARNING
 
 messages: $(STAMP)
 	$(MANAGE) makemessages -l ar -l fr --ignore '.venv/*' --ignore 'var/*'

@@ -22,6 +22,9 @@ max_requests = 2000
 max_requests_jitter = 200
 accesslog = "-"
 forwarded_allow_ips = "*"
+# gunicorn's control socket has one default path per user: several servers on one host
+# (web nodes, the drills) would take it from each other. Nothing here uses it.
+control_socket_disable = True
 
 # Several workers, one /metrics: prometheus_client keeps each worker's figures in
 # PROMETHEUS_MULTIPROC_DIR, emptied at start; a worker's files are closed when it exits.

@@ -96,6 +96,12 @@ def _verified(request: HttpRequest, device: AuthenticatorDevice) -> HttpResponse
     return redirect(_next_url(request))
 
 
+def grouped_key(device: AuthenticatorDevice) -> str:
+    """The key to type by hand, in groups of four as authenticator apps show and accept it."""
+    key = b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
+
+
 def _qr_svg(device: AuthenticatorDevice) -> str:
     return segno.make(device.config_url, error="m").svg_inline(scale=4, border=2, light="#fff")
 
@@ -136,7 +142,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "qr_svg": _qr_svg(device),
-            "secret": b32encode(device.bin_key).decode(),
+            "secret": grouped_key(device),
             "next": _next_url(request),
         },
     )
@@ -156,15 +162,20 @@ def verify(request: HttpRequest) -> HttpResponse:
         )
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["token"]
         allowed, _details = device.verify_is_allowed()
-        if allowed and device.verify_token(form.cleaned_data["token"]):
+        if allowed and device.verify_token(code):
             return _verified(request, device)
-        form.add_error(
-            "token",
-            _("This code is not valid. Check the time on your phone and try again.")
-            if allowed
-            else _("Too many wrong codes. Wait a moment before trying again."),
-        )
+        if not allowed:
+            message = _("Too many wrong codes. Wait a moment before trying again.")
+        elif device.was_just_used(code):
+            message = _(
+                "This code has already been used. Wait for the next code to appear in "
+                "your app (a new one every 30 seconds) and type that one."
+            )
+        else:
+            message = _("This code is not valid. Check the time on your phone and try again.")
+        form.add_error("token", message)
     return render(
         request,
         "registration/second_factor_verify.html",

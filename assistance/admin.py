@@ -189,3 +189,6 @@ class CTDCReleaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return access.role_of(request.user) == access.Role.ADMINISTRATOR
+
+
+from .providers.admin import ServiceProviderAdmin  # noqa: E402, F401 (registers it)

@@ -26,6 +26,7 @@ from ctportal.uploads import accept_upload
 
 from .models import Case, CaseNote, Referral, Service, Shelter, ShelterStay
 from .note_files import sealed
+from .providers.selectors import offer_mismatch
 from .services import require_case_work
 from .vocabulary import REFERRAL_TRANSITIONS, CaseStatus, ReferralStatus
 
@@ -70,6 +71,9 @@ def service_record(*, user, case: Case, data: Mapping[str, Any]) -> Service:
     if isinstance(start, datetime.date) and isinstance(end, datetime.date) and end < start:
         errors["end_date"] = _("The end date must be on or after the start date.")
     _not_future(start, "start_date", errors)
+    mismatch = offer_mismatch(organisation_id=service.provider_id, service=service.kind)
+    if mismatch:
+        errors["provider"] = mismatch
     _check(service, errors)
     return save_with_history(service, user=user)
 
@@ -104,6 +108,11 @@ def referral_send(
         and referral.from_organisation_id == referral.to_organisation_id
     ):
         errors["to_organisation"] = _("A referral goes to another organisation.")
+    mismatch = offer_mismatch(
+        organisation_id=referral.to_organisation_id, service=referral.service_kind
+    )
+    if mismatch:
+        errors.setdefault("to_organisation", mismatch)
     if isinstance(referral.sent_on, datetime.date) and referral.sent_on < case.identification_date:
         errors["sent_on"] = _("A referral cannot be sent before the date of identification.")
     _not_future(referral.sent_on, "sent_on", errors)

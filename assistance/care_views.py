@@ -42,7 +42,12 @@ from .views import case_form_page, workable_case
 def service_add(request: HttpRequest, pk: int) -> HttpResponse:
     case = workable_case(request, pk)
     initial = {"start_date": timezone.localdate(), "currency": "USD"}
-    form = ServiceForm(request.POST if request.method == "POST" else None, initial=initial)
+    form = ServiceForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        case=case,
+        user=request.user,
+    )
     return case_form_page(
         request,
         case=case,
@@ -63,6 +68,7 @@ def referral_send(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         initial={"sent_on": timezone.localdate()},
         case=case,
+        user=request.user,
     )
     return case_form_page(
         request,

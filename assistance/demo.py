@@ -42,6 +42,7 @@ from .models import (
     Shelter,
     ShelterStay,
 )
+from .providers.demo import load_providers
 from .vocabulary import (
     CaseStatus,
     ClosureReason,
@@ -405,6 +406,7 @@ def load_assistance(system, *, with_logins: bool) -> Loaded:
             password = PASSWORD.format(username=office.username)
             scope = f"{country.name_en} office (second factor set up at first sign-in)"
             loaded.logins.append((office.username, password, str(Role.CASE_WORKER.label), scope))
+    load_providers(system, OFFICES)
     if loaded.created or current_release() is None:
         # The CTDC files and records are cut from a release: publish one of the new cases.
         ctdc_release_publish()

@@ -15,6 +15,7 @@ from projects.forms import CurrencyCleanMixin, DateInput, currency_field, model_
 from projects.models import Country, Organisation, Project
 
 from .models import Case, CaseNote, Identity, Referral, Service, Shelter
+from .providers import selectors as provider_selectors
 from .services import CASE_FIELDS, IDENTITY_FIELDS, identity_version
 from .vocabulary import FLAG_GROUPS, REFERRAL_TRANSITIONS, CaseStatus, ReferralStatus
 
@@ -174,6 +175,13 @@ class CloseForm(forms.Form):
     closed_on = model_field(Case, "closed_on", widget=DateInput, required=True)
 
 
+def offer_directory_first(field: forms.ModelChoiceField, *, case: Case, user) -> None:
+    """The directory's providers grouped by country, the case's country first; then the rest."""
+    field.choices = provider_selectors.organisation_choices(
+        user=user, country_id=case.country_office_id
+    )
+
+
 class ServiceForm(CurrencyCleanMixin, forms.Form):
     kind = model_field(Service, "kind")
     provider = forms.ModelChoiceField(
@@ -183,6 +191,11 @@ class ServiceForm(CurrencyCleanMixin, forms.Form):
     end_date = model_field(Service, "end_date", widget=DateInput)
     cost = model_field(Service, "cost")
     currency = currency_field()
+
+    def __init__(self, *args, case: Case | None = None, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if case is not None:
+            offer_directory_first(self.fields["provider"], case=case, user=user)
 
 
 class ReferralForm(forms.Form):
@@ -201,10 +214,11 @@ class ReferralForm(forms.Form):
         help_text=_("Only when the victim has not consented to be referred."),
     )
 
-    def __init__(self, *args, case: Case, **kwargs):
+    def __init__(self, *args, case: Case, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         if case.consent_referral:
             del self.fields["override_reason"]
+        offer_directory_first(self.fields["to_organisation"], case=case, user=user)
 
     def referral_data(self) -> dict:
         data = dict(self.cleaned_data)

@@ -312,3 +312,4 @@ class CaseNote(models.Model):
 from .audit.models import CaseDataRead, ErasureKind, IdentityErasure  # noqa: E402, F401
 from .care_models import Referral, Service, Shelter, ShelterStay  # noqa: E402, F401
 from .export_models import CTDCExport, CTDCRecord, CTDCRelease  # noqa: E402, F401
+from .providers.models import ProviderKind, ServiceProvider  # noqa: E402, F401

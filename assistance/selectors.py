@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404
 
 from ctportal import access
 from ctportal.suppression import Cell, protect
+from dashboards.summaries import store as summaries
 
 from .models import Case, CaseNote, IdentityAccess, Referral, Service, Shelter, ShelterStay
 from .vocabulary import ExploitationType, age_band_order, flag_field
@@ -50,12 +51,40 @@ def case_figures(*, user, cases=None) -> CaseFigures:
     have several), but most victims have one: they are protected against
     subtraction from the total like a partition. The victims assisted are a
     part of those identified: when the rest (not assisted) is a small cell, the
-    assisted are hidden.
+    assisted are hidden. The whole scope's figures are read from the summaries
+    when current.
     """
+    numbers = summaries.read(FIGURES_PAGE, "", user) if cases is None else None
+    if numbers is None:
+        numbers = case_numbers(user=user, cases=cases)
+    limit = access.small_cell_limit(user, "case")
+    identified = Cell(numbers["identified"], limit)
+    assisted = Cell(numbers["assisted"], limit)
+    if not identified.suppressed:
+        protect([assisted], unseen=identified.value - assisted.value)
+    by_exploitation = {code: Cell(n, limit) for code, n in numbers["by_exploitation"]}
+    protect(list(by_exploitation.values()))
+    return CaseFigures(
+        identified=identified,
+        assisted=assisted,
+        by_exploitation=by_exploitation,
+        by_sex=_breakdown(numbers["by_sex"], limit),
+        by_age_band=_breakdown(numbers["by_age_band"], limit, order=age_band_order),
+        by_nationality=_breakdown(numbers["by_nationality"], limit),
+        by_year=_breakdown(numbers["by_year"], limit),
+        services_by_kind={kind: Cell(n, limit) for kind, n in numbers["services_by_kind"]},
+    )
+
+
+# The key of the whole scope's figures among the summaries (dashboards.summaries).
+FIGURES_PAGE = "page:assistance"
+
+
+def case_numbers(*, user, cases=None) -> dict:
+    """The numbers behind ``case_figures``, before any is hidden, as plain data."""
     scoped = Case.objects.counted_for(user)
     if cases is not None:
-        scoped = scoped.filter(pk__in=cases.values("pk"))
-    limit = access.small_cell_limit(user, "case")
+        scoped = _narrowed(scoped, cases)
     has_service = Exists(Service.objects.filter(case=OuterRef("pk")))
     totals = scoped.annotate(has_service=has_service).aggregate(
         identified=Count("pk"), assisted=Count("pk", filter=Q(has_service=True))
@@ -68,30 +97,31 @@ def case_figures(*, user, cases=None) -> CaseFigures:
     )
 
     def grouped(queryset, key: str):
-        return queryset.values_list(key).annotate(n=Count("pk")).order_by()
+        rows = queryset.values_list(key).annotate(n=Count("pk")).order_by()
+        return [[k, n] for k, n in sorted(rows, key=lambda r: str(r[0]))]
 
     services = Service.objects.filter(case__in=scoped)
-    identified, assisted = Cell(totals["identified"], limit), Cell(totals["assisted"], limit)
-    if not identified.suppressed:
-        protect([assisted], unseen=identified.value - assisted.value)
-    by_exploitation = {code: Cell(n, limit) for code, n in exploitation.items() if n}
-    protect(list(by_exploitation.values()))
-    return CaseFigures(
-        identified=identified,
-        assisted=assisted,
-        by_exploitation=by_exploitation,
-        by_sex=_breakdown(grouped(scoped, "sex"), limit),
-        by_age_band=_breakdown(
-            grouped(scoped.with_age_band(), "age_band"), limit, order=age_band_order
-        ),
-        by_nationality=_breakdown(grouped(scoped, "citizenship"), limit),
-        by_year=_breakdown(
-            grouped(scoped.annotate(year=ExtractYear("identification_date")), "year"), limit
-        ),
-        services_by_kind={
-            kind: Cell(n, limit) for kind, n in sorted(grouped(services, "kind"), key=str)
-        },
-    )
+    return {
+        "identified": totals["identified"],
+        "assisted": totals["assisted"],
+        "by_exploitation": [[code, n] for code, n in exploitation.items() if n],
+        "by_sex": grouped(scoped, "sex"),
+        "by_age_band": grouped(scoped.with_age_band(), "age_band"),
+        "by_nationality": grouped(scoped, "citizenship"),
+        "by_year": grouped(scoped.annotate(year=ExtractYear("identification_date")), "year"),
+        "services_by_kind": grouped(services, "kind"),
+    }
+
+
+def _narrowed(scoped, cases):
+    """The cases of both querysets: their conditions joined when they can be (no
+    ``id IN (SELECT id ...)`` for a narrowing that is the whole scope), else by id."""
+    if cases.model is Case and cases.query.distinct == scoped.query.distinct:
+        try:
+            return scoped & cases
+        except TypeError:  # sliced or otherwise not combinable
+            pass
+    return scoped.filter(pk__in=cases.values("pk"))
 
 
 def shelter_occupancy(*, user, on: datetime.date | None = None):

@@ -97,12 +97,13 @@ def can_create_project(user) -> bool:
 
 
 def can_edit_project(user, project) -> bool:
-    """Editing needs an editor role and the project within the user's scope."""
+    """Editing needs an editor role and the project among those the user may change
+    (``projects.querysets.ProjectQuerySet.editable_by`` owns which ones)."""
     if role_of(user) not in PROJECT_EDITORS:
         return False
     from projects.models import Project
 
-    return scope_projects(Project.objects.filter(pk=project.pk), user).exists()
+    return Project.objects.editable_by(user).filter(pk=project.pk).exists()
 
 
 # Donors ask for a report of a project they fund; it is built at once with the
@@ -123,8 +124,13 @@ def can_check_iati(user) -> bool:
 
 
 def can_edit_results(user, project) -> bool:
-    if role_of(user) not in RESULTS_EDITORS:
+    """M&E officers keep results of every project in their scope; officers and
+    administrators change the results of the projects they may edit."""
+    role = role_of(user)
+    if role not in RESULTS_EDITORS:
         return False
+    if role != Role.ME_OFFICER:
+        return can_edit_project(user, project)
     from projects.models import Project
 
     return scope_projects(Project.objects.filter(pk=project.pk), user).exists()
@@ -222,3 +228,31 @@ def can_work_case(user, case) -> bool:
     """Registering and following cases: case workers of the case's country office."""
     office = case_office_id(user)
     return office is not None and office == case.country_office_id
+
+
+# Sections of the portal and the roles that use them. The main menu lists the
+# sections a role uses and the section middleware refuses the others with a
+# 404, both from this one table, so the menu and the guard cannot drift apart.
+# Case workers work on cases only: project pages, figures and reports are for
+# the people who run and fund the portfolio.
+_OFFICE = {Role.PROGRAMME_OFFICER, Role.ME_OFFICER, Role.ADMINISTRATOR}
+SECTION_ROLES: dict[str, frozenset[Role]] = {
+    "projects": frozenset(_OFFICE | {Role.DONOR, Role.ANALYST}),
+    "portfolio": frozenset(_OFFICE | {Role.DONOR, Role.ANALYST}),
+    "dashboards": frozenset(_OFFICE | {Role.DONOR, Role.ANALYST}),
+    "trainings": frozenset(_OFFICE | {Role.DONOR, Role.ANALYST}),
+    "research": frozenset(_OFFICE | {Role.DONOR, Role.ANALYST}),
+    "cases": frozenset({Role.CASE_WORKER, Role.ADMINISTRATOR}),
+    "service_providers": frozenset({Role.CASE_WORKER, Role.ADMINISTRATOR}),
+    # Counts only, with small cells hidden from aggregate viewers: every role.
+    "assistance_figures": frozenset(Role),
+    "reports": frozenset(_OFFICE | {Role.DONOR}),
+    "exports": frozenset(_OFFICE | {Role.ANALYST}),
+    "api": frozenset(_OFFICE | {Role.ANALYST}),
+    "administration": frozenset({Role.ADMINISTRATOR}),
+}
+
+
+def can_use(user, section: str) -> bool:
+    """Whether the user's role works with this section of the portal."""
+    return role_of(user) in SECTION_ROLES[section]

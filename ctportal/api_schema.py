@@ -30,6 +30,12 @@ PAGING_HEADERS = {
 class PortalAutoSchema(AutoSchema):
     """drf-spectacular's schema; paginated lists also document their paging headers."""
 
+    def get_tags(self) -> list[str]:
+        """One tag per area of the portal, as people look for operations."""
+        from ctportal.api_docs import area_of
+
+        return [area_of(self.path)]
+
     def _get_response_headers_for_code(self, status_code, direction="response"):
         headers = super()._get_response_headers_for_code(status_code, direction)
         paged = isinstance(self._get_paginator(), PortalPagination)

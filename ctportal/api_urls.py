@@ -4,9 +4,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.api import ObtainTokenView
+from ctportal import api_docs
 from ctportal.api import SWAGGER_UI_STYLE_HASH
 
 urlpatterns = [
+    path("api/v1/", api_docs.ApiRootView.as_view(), name="api-root"),
     path("api/v1/trainings/", include("trainings.api.urls")),
     path("api/v1/research/", include("research.api.urls")),
     path("api/v1/assistance/ctdc/", include("assistance.api.ctdc_urls")),
@@ -15,13 +17,15 @@ urlpatterns = [
     path("api/v1/", include("projects.api.urls")),
     path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/guide/", api_docs.guide, name="api-guide"),
+    path("api/docs/", api_docs.reference, name="api-docs"),
     path(
-        "api/docs/",
+        "api/docs/try/",
         login_required(
             csp_update({"style-src": [SWAGGER_UI_STYLE_HASH]})(
                 SpectacularSwaggerSplitView.as_view(url_name="api-schema")
             )
         ),
-        name="api-docs",
+        name="api-swagger",
     ),
 ]

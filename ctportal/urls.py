@@ -3,10 +3,11 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from ctportal.health import healthz
+from ctportal.navigation import landing
 from ctportal.observability.prometheus import metrics
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="projects:list", permanent=False), name="home"),
+    path("", landing, name="home"),
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),
     path("favicon.ico", RedirectView.as_view(url="/static/img/favicon.svg", permanent=True)),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("assistance/exports/", include("assistance.export_urls")),
+    path("assistance/providers/", include("assistance.providers.urls")),
     path("assistance/", include("assistance.urls")),
     path("", include("ctportal.api_urls")),
 ]

@@ -32,6 +32,12 @@ class WidgetInline(admin.StackedInline):
     extra = 0
     autocomplete_fields = ["filter_project"]
 
+    def get_extra(self, request, obj=None, **kwargs):
+        # A new or empty dashboard opens with one widget row to fill in.
+        if obj is None or obj.pk is None or not obj.widgets.exists():
+            return 1
+        return 0
+
     # Widgets are part of their dashboard: whoever may change it may change them.
     def has_view_permission(self, request, obj=None):
         return self.dashboard_admin.has_view_permission(request, obj)
@@ -54,18 +60,18 @@ class WidgetInline(admin.StackedInline):
             None,
             {
                 "fields": [
+                    ("title_en", "title_ar", "title_fr"),
                     ("position", "kind", "width"),
                     ("metric", "dimension", "series_dimension"),
                 ]
             },
         ),
         (
-            _("Narrowing, titles and rows"),
+            _("Narrowing and rows"),
             {
                 "classes": ["collapse"],
                 "fields": [
                     ("filter_year", "filter_country", "filter_donor", "filter_project"),
-                    ("title_en", "title_ar", "title_fr"),
                     "max_rows",
                 ],
             },
@@ -95,7 +101,7 @@ class DashboardAdmin(ScopedAdmin):
     form = DashboardAdminForm
     inlines = [WidgetInline]
     change_form_template = "admin/dashboards/dashboard/change_form.html"
-    list_display = ["title_en", "slug", "audience", "narrowed_to", "widget_count"]
+    list_display = ["title_en", "page_address", "audience", "narrowed_to", "widget_count"]
     list_display += ["is_published", "order", "preview_link"]
     list_filter = ["audience", "is_published"]
     search_fields = ["title_en", "title_ar", "title_fr", "slug"]
@@ -131,6 +137,11 @@ class DashboardAdmin(ScopedAdmin):
             .select_related("country", "donor", "project")
             .annotate(widget_total=Count("widgets"))
         )
+
+    @admin.display(description=_("page address"), ordering="slug")
+    def page_address(self, obj: Dashboard) -> str:
+        url = reverse("dashboards:detail", args=[obj.slug])
+        return format_html('<a href="{}">{}</a>', url, url)
 
     @admin.display(description=_("narrowed to"))
     def narrowed_to(self, obj: Dashboard) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_countries import countries
 
@@ -30,6 +31,30 @@ GRID = {
     "SS": (3, 4), "ET": (4, 4), "DJ": (5, 4), "YE": (6, 4), "OM": (7, 4),
     "KE": (4, 5), "SO": (5, 5),
 }  # fmt: skip
+# What a tile says in Arabic and French: a name short enough for 52 pixels. English
+# readers get the ISO code, which the Latin alphabet already spells.
+TILE_NAMES = {
+    "ar": {
+        "ES": "إسبانيا", "IT": "إيطاليا", "MT": "مالطا", "GR": "اليونان", "CY": "قبرص",
+        "TR": "تركيا", "MA": "المغرب", "DZ": "الجزائر", "TN": "تونس", "LB": "لبنان",
+        "SY": "سوريا", "IQ": "العراق", "IR": "إيران", "AF": "أفغانستان", "MR": "موريتانيا",
+        "ML": "مالي", "LY": "ليبيا", "EG": "مصر", "PS": "فلسطين", "IL": "إسرائيل",
+        "JO": "الأردن", "KW": "الكويت", "BH": "البحرين", "PK": "باكستان", "NE": "النيجر",
+        "TD": "تشاد", "SD": "السودان", "ER": "إريتريا", "SA": "السعودية", "QA": "قطر",
+        "AE": "الإمارات", "SS": "ج. السودان", "ET": "إثيوبيا", "DJ": "جيبوتي", "YE": "اليمن",
+        "OM": "عُمان", "KE": "كينيا", "SO": "الصومال",
+    },
+    "fr": {
+        "ES": "Espagne", "IT": "Italie", "MT": "Malte", "GR": "Grèce", "CY": "Chypre",
+        "TR": "Turquie", "MA": "Maroc", "DZ": "Algérie", "TN": "Tunisie", "LB": "Liban",
+        "SY": "Syrie", "IQ": "Irak", "IR": "Iran", "AF": "Afgh.", "MR": "Maurit.",
+        "ML": "Mali", "LY": "Libye", "EG": "Égypte", "PS": "Palest.", "IL": "Israël",
+        "JO": "Jordanie", "KW": "Koweït", "BH": "Bahreïn", "PK": "Pakistan", "NE": "Niger",
+        "TD": "Tchad", "SD": "Soudan", "ER": "Érythrée", "SA": "Arabie s.", "QA": "Qatar",
+        "AE": "É.A.U.", "SS": "S. du Sud", "ET": "Éthiopie", "DJ": "Djibouti", "YE": "Yémen",
+        "OM": "Oman", "KE": "Kenya", "SO": "Somalie",
+    },
+}  # fmt: skip
 TILE, GAP, MARGIN = 52, 5, 2
 COLUMNS = 1 + max(c for c, _r in GRID.values())
 ROWS = 1 + max(r for _c, r in GRID.values())
@@ -44,6 +69,7 @@ def map_plot(group: Group, layout: Layout) -> None:
         if key
     }
     top = max((value.drawn for _label, value in values.values()), default=0)
+    names = TILE_NAMES.get((get_language() or "en")[:2], {})
     tiles = []
     for code, (column, row) in GRID.items():
         label, value = values.get(code, (str(countries.name(code)) or code, None))
@@ -58,6 +84,8 @@ def map_plot(group: Group, layout: Layout) -> None:
         tiles.append(
             {
                 "code": code,
+                "name": names.get(code, code),
+                "named": code in names,
                 "x": svg(x),
                 "y": svg(y),
                 "centre": svg(x + TILE / 2),

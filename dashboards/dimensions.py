@@ -32,17 +32,19 @@ def _country_names(keys: list[Key]) -> dict[Key, str]:
 def _organisation_names(keys: list[Key]) -> dict[Key, str]:
     from projects.models import Organisation
 
-    rows = Organisation.objects.filter(pk__in=[k for k in keys if k]).values_list(
-        "pk", "name", "acronym"
+    organisations = Organisation.objects.filter(pk__in=[k for k in keys if k]).only(
+        "pk", "name", "name_ar", "name_fr", "acronym"
     )
-    return {pk: acronym or name for pk, name, acronym in rows}
+    return {o.pk: o.acronym or o.local_name for o in organisations}
 
 
 def _project_names(keys: list[Key]) -> dict[Key, str]:
     from projects.models import Project
 
-    rows = Project.objects.filter(pk__in=[k for k in keys if k]).values_list("pk", "title")
-    return dict(rows)
+    projects = Project.objects.filter(pk__in=[k for k in keys if k]).only(
+        "pk", "title", "title_ar", "title_fr"
+    )
+    return {p.pk: p.local_title for p in projects}
 
 
 def _sex_names(keys: list[Key]) -> dict[Key, str]:

@@ -26,6 +26,7 @@ from ctportal.suppression import Cell, protect
 
 from .invalidation import generation
 from .registry import DIMENSIONS, Filters, Key, Metric, Query, get_metric
+from .summaries import store as summaries
 
 CACHE_SECONDS = 60 * 60
 CENT = Decimal("0.01")
@@ -206,8 +207,8 @@ def _protect_rest(
             return
 
 
-def compute(metric: Metric, query: Query) -> dict[str, Any]:
-    """The figure as plain data (cacheable): dims, rows and totals of (keys, labels, value)."""
+def raw_figure(metric: Metric, query: Query) -> dict[str, Any]:
+    """The figure's rows and totals as ``(keys, value)``, sorted, without labels."""
     dims = query.dimensions
     if metric.unit == "money" and (not dims or dims[0] != "currency"):
         dims = ("currency", *[d for d in dims if d != "currency"])
@@ -219,8 +220,32 @@ def compute(metric: Metric, query: Query) -> dict[str, Any]:
         totals = rows
     else:
         totals = _source_rows(metric, Query(query.user, total_dims, query.filters))
+    return {"dims": dims, "rows": rows, "totals": totals}
+
+
+def _stored(metric: Metric, query: Query) -> dict[str, Any] | None:
+    """The figure as materialised for the viewer's scope, if current (``summaries``)."""
+    data = summaries.read(
+        metric.code, summaries.shape_key(query.dimensions, query.filters.key()), query.user
+    )
+    if data is None:
+        return None
+
+    def value(v):
+        # Decimals (money, indicator values) come back from JSON as text.
+        return Decimal(v) if isinstance(v, str) else v
+
+    return {
+        "dims": tuple(data["dims"]),
+        "rows": [(tuple(keys), value(v)) for keys, v in data["rows"]],
+        "totals": [(tuple(keys), value(v)) for keys, v in data["totals"]],
+    }
+
+
+def _labelled(raw: dict[str, Any]) -> dict[str, Any]:
+    dims, rows, totals = raw["dims"], raw["rows"], raw["totals"]
     names = _labels(dims, rows)
-    total_names = _labels(total_dims, totals)
+    total_names = _labels(dims[: len(totals[0][0])] if totals else (), totals)
     return {
         "dims": dims,
         "rows": [
@@ -231,6 +256,15 @@ def compute(metric: Metric, query: Query) -> dict[str, Any]:
             for keys, value in totals
         ],
     }
+
+
+def compute(metric: Metric, query: Query) -> dict[str, Any]:
+    """The figure as plain data (cacheable): dims, rows and totals of (keys, labels, value).
+
+    Read from the summaries where the viewer's scope has this figure materialised and
+    current, computed from the records otherwise: the same numbers either way.
+    """
+    return _labelled(_stored(metric, query) or raw_figure(metric, query))
 
 
 def figures(

@@ -4,6 +4,8 @@ Cached figures carry a generation number in their key. Any save or delete in
 an app that provides metrics moves the number on, so the next read computes
 afresh; stale entries simply expire. Bulk writes that send no signals
 (``bulk_create``, ``QuerySet.update``) call ``invalidate()`` themselves.
+The same signals move on the version of the figures materialised in the
+database (``dashboards.summaries``), which the cache being cleared cannot undo.
 """
 
 from __future__ import annotations
@@ -46,8 +48,12 @@ def _bump() -> None:
 
 
 def invalidate() -> None:
-    """Retire every cached figure once the current transaction commits."""
+    """Retire every cached figure and materialised summary once the current transaction
+    commits."""
+    from .summaries import store
+
     transaction.on_commit(_bump)
+    store.changed()
 
 
 def is_source(model) -> bool:

@@ -18,6 +18,9 @@ from simple_history.models import HistoricalRecords
 from .querysets import DashboardQuerySet, WidgetQuerySet
 from .registry import DIMENSIONS, METRICS, Filters, metric_choices
 
+# The materialised figures' tables live with their code; imported here to be registered.
+from .summaries.models import FigureSummary, SummaryState  # noqa: F401
+
 
 class Audience(models.TextChoices):
     PORTFOLIO = "portfolio", _("Whole portfolio")
@@ -255,8 +258,8 @@ class Widget(models.Model):
         verbose_name_plural = _("widgets")
 
     def __str__(self) -> str:
-        metric = self.metric_entry
-        return f"{self.get_kind_display()}: {metric.label if metric else self.metric}"
+        # The admin heads each widget with this: its title, as the page shows it.
+        return f"{self.title} ({self.get_kind_display()})"
 
     @property
     def metric_entry(self):

@@ -20,6 +20,7 @@ from . import charts
 from .figures import BadDimension, Figure, figures
 from .models import Dashboard, Widget
 from .registry import METRICS
+from .summaries import store as summaries
 
 
 def dashboard_list(*, user) -> QuerySet[Dashboard]:
@@ -58,7 +59,23 @@ class ShownWidget:
 
 def dashboard_widgets(*, dashboard: Dashboard, user) -> list[ShownWidget]:
     """Every widget of the dashboard drawn for ``user``, in order."""
-    return [shown_widget(widget=widget, user=user) for widget in _widgets(dashboard)]
+    widgets = list(_widgets(dashboard))
+    with summaries.loaded(user, _summary_keys(widgets)):
+        return [shown_widget(widget=widget, user=user) for widget in widgets]
+
+
+def _summary_keys(widgets: list[Widget]) -> list[tuple[str, str]]:
+    """The summaries the widgets' figures read, and those of the wholes of their parts."""
+    keys = []
+    for widget in widgets:
+        metric = METRICS.get(widget.metric)
+        if metric is None:
+            continue
+        shape = summaries.shape_key(widget.dimensions, widget.filters().key())
+        keys.append((metric.code, shape))
+        if metric.subset_of:
+            keys.append((metric.subset_of, shape))
+    return keys
 
 
 def shown_widget(*, widget: Widget, user) -> ShownWidget:

@@ -50,16 +50,29 @@ class ScopedAdmin(SimpleHistoryAdmin):
         return is_administrator(request) or super().has_add_permission(request)
 
     def has_change_permission(self, request, obj=None):
-        return is_administrator(request) or super().has_change_permission(request, obj)
+        if is_administrator(request):
+            return True
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or self._editable(request, obj))
 
     def has_delete_permission(self, request, obj=None):
-        return is_administrator(request) or super().has_delete_permission(request, obj)
+        if is_administrator(request):
+            return True
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or self._editable(request, obj))
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         if hasattr(queryset, "visible_to"):
             return queryset.visible_to(request.user)
         return queryset
+
+    def _editable(self, request, obj) -> bool:
+        """A record of a project the user may see but not change is read-only here too."""
+        project = obj if isinstance(obj, Project) else getattr(obj, "project", None)
+        if project is None and getattr(obj, "session", None) is not None:
+            project = obj.session.project  # attendances, counts, imports of a session
+        return project is None or access.can_edit_project(request.user, project)
 
     def _in_scope(self, request, object_id) -> None:
         """History pages, like the change page: 404 outside the staff member's scope.
@@ -98,7 +111,7 @@ class CountryAdmin(ScopedAdmin):
 class OrganisationAdmin(ScopedAdmin):
     list_display = ["name", "acronym", "kind", "country", "iati_identifier"]
     list_filter = ["kind", "country__region"]
-    search_fields = ["name", "acronym", "iati_identifier"]
+    search_fields = ["name", "name_ar", "name_fr", "acronym", "iati_identifier"]
     autocomplete_fields = ["country"]
 
 
@@ -145,9 +158,9 @@ class DocumentInline(admin.TabularInline):
 class ProjectAdmin(ScopedAdmin):
     list_display = ["code", "title", "status", "planned_start", "planned_end", "budget", "currency"]
     list_filter = ["status", "thematic_areas", "currency", "recipient_countries__country"]
-    search_fields = ["code", "title", "iati_identifier", "description"]
+    search_fields = ["code", "title", "title_ar", "title_fr", "iati_identifier", "description"]
     date_hierarchy = "planned_start"
-    autocomplete_fields = ["reporting_organisation"]
+    autocomplete_fields = ["reporting_organisation", "lead_country"]
     filter_horizontal = ["thematic_areas"]
     readonly_fields = ["version", "created_at", "updated_at"]
     inlines = [
@@ -213,8 +226,12 @@ class IndicatorInline(admin.TabularInline):
     extra = 0
     fields = [
         "title",
+        "title_ar",
+        "title_fr",
         "measure",
         "unit",
+        "unit_ar",
+        "unit_fr",
         "baseline_year",
         "baseline_value",
         "baseline_comment",
@@ -240,7 +257,7 @@ class IndicatorAdmin(ScopedAdmin):
     list_display = ["title", "result", "measure", "unit", "baseline_value"]
     list_filter = ["measure"]
     list_select_related = ["result__project"]
-    search_fields = ["title", "result__title", "result__project__code"]
+    search_fields = ["title", "title_ar", "title_fr", "result__title", "result__project__code"]
     autocomplete_fields = ["result"]
     inlines = [IndicatorPeriodInline]
 

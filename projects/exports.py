@@ -88,7 +88,7 @@ def portfolio_rows(projects: QuerySet) -> Iterator[dict[str, Any]]:
         yield {
             "code": project.code,
             "iati_identifier": project.iati_identifier,
-            "title": project.title,
+            "title": project.local_title,
             "status": statuses.get(project.status, ""),
             "planned_start": project.planned_start,
             "planned_end": project.planned_end,
@@ -96,7 +96,7 @@ def portfolio_rows(projects: QuerySet) -> Iterator[dict[str, Any]]:
             "actual_end": project.actual_end,
             "budget": project.budget,
             "currency": project.currency,
-            "donors": "; ".join(funding.donor.name for funding in project.export_fundings),
+            "donors": "; ".join(funding.donor.local_name for funding in project.export_fundings),
             "countries": "; ".join(
                 f"{rc.country.code.code} {rc.percentage.normalize():f}%"
                 for rc in project.export_countries

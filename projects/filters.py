@@ -72,6 +72,8 @@ class ProjectFilter(django_filters.FilterSet):
             return queryset
         return queryset.filter(
             Q(title__icontains=value)
+            | Q(title_ar__icontains=value)
+            | Q(title_fr__icontains=value)
             | Q(code__icontains=value)
             | Q(description__icontains=value)
             | Q(iati_identifier__icontains=value)
@@ -101,7 +103,12 @@ class OrganisationFilter(django_filters.FilterSet):
         fields = ["kind", "country", "q"]
 
     def search(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(acronym__icontains=value))
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(name_ar__icontains=value)
+            | Q(name_fr__icontains=value)
+            | Q(acronym__icontains=value)
+        )
 
 
 class TransactionFilter(django_filters.FilterSet):

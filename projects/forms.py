@@ -77,6 +77,8 @@ class ProjectForm(CurrencyCleanMixin, forms.Form):
     code = model_field(Project, "code")
     iati_identifier = model_field(Project, "iati_identifier")
     title = model_field(Project, "title")
+    title_ar = model_field(Project, "title_ar", widget=forms.TextInput(attrs={"dir": "rtl"}))
+    title_fr = model_field(Project, "title_fr")
     status = model_field(Project, "status")
     reporting_organisation = model_field(Project, "reporting_organisation")
     planned_start = model_field(Project, "planned_start", widget=DateInput)
@@ -216,8 +218,12 @@ class ResultChoiceForm(forms.Form):
 
 class IndicatorForm(forms.Form):
     title = model_field(Indicator, "title")
+    title_ar = model_field(Indicator, "title_ar", widget=forms.TextInput(attrs={"dir": "rtl"}))
+    title_fr = model_field(Indicator, "title_fr")
     measure = model_field(Indicator, "measure")
     unit = model_field(Indicator, "unit")
+    unit_ar = model_field(Indicator, "unit_ar", widget=forms.TextInput(attrs={"dir": "rtl"}))
+    unit_fr = model_field(Indicator, "unit_fr")
     ascending = model_field(Indicator, "ascending")
     baseline_year = model_field(Indicator, "baseline_year", min_value=1990, max_value=2100)
     baseline_value = model_field(Indicator, "baseline_value")

@@ -95,6 +95,14 @@ def _text_element(
     return element
 
 
+def _versions(element: etree._Element, record, field: str, lang: str) -> None:
+    """The record's Arabic and French versions of a text, one narrative each in its language."""
+    for version in ("ar", "fr"):
+        text = getattr(record, f"{field}_{version}", "")
+        if version != lang and text.strip():
+            _narrative(element, text, version)
+
+
 def _amount(value: Decimal) -> str:
     return str(value.quantize(CENT))
 
@@ -123,7 +131,9 @@ def _organisation(
         attrs["ref"] = organisation.iati_identifier
     attrs["type"] = organisation.iati_type
     element = _sub(parent, tag, attrs)
-    _narrative(element, organisation.name, name_language(organisation.name, lang))
+    main = name_language(organisation.name, lang)
+    _narrative(element, organisation.name, main)
+    _versions(element, organisation, "name", main)
     return element
 
 
@@ -182,14 +192,16 @@ def activity_element(project: Project, *, base_url: str) -> etree._Element:
     activity = etree.Element("iati-activity", attrs)
     etree.SubElement(activity, "iati-identifier").text = _clean(project.iati_identifier)
     reporter = project.reporting_organisation
-    _text_element(
+    reporter_lang = name_language(reporter.name, lang)
+    reporting = _text_element(
         activity,
         "reporting-org",
         reporter.name,
-        name_language(reporter.name, lang),
+        reporter_lang,
         attrs={"ref": reporter.iati_identifier, "type": reporter.iati_type},
     )
-    _text_element(activity, "title", project.title, lang)
+    _versions(reporting, reporter, "name", reporter_lang)
+    _versions(_text_element(activity, "title", project.title, lang), project, "title", lang)
     _descriptions(activity, project, lang)
     _participating_organisations(activity, project, lang)
     _sub(activity, "activity-status", {"code": str(project.status)})
@@ -402,7 +414,7 @@ def _indicator(parent: etree._Element, indicator: Indicator, lang: str) -> None:
         "indicator",
         {"measure": str(indicator.measure), "ascending": "1" if indicator.ascending else "0"},
     )
-    _text_element(element, "title", indicator.title, lang)
+    _versions(_text_element(element, "title", indicator.title, lang), indicator, "title", lang)
     if indicator.baseline_year and _has_value(
         indicator, indicator.baseline_value, indicator.baseline_comment
     ):

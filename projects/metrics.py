@@ -28,10 +28,11 @@ STATUS = dimension("status", _("project status"), labels=choices_labeller(Projec
 
 def _indicator_names(keys: list) -> dict:
     # Projects often share an indicator's wording: the project code tells them apart.
-    rows = Indicator.objects.filter(pk__in=[k for k in keys if k]).values_list(
-        "pk", "title", "result__project__code"
+    indicators = Indicator.objects.filter(pk__in=[k for k in keys if k]).only(
+        "pk", "title", "title_ar", "title_fr", "result__project__code"
     )
-    return {pk: f"{title} ({code})" for pk, title, code in rows}
+    indicators = indicators.select_related("result__project")
+    return {i.pk: f"{i.local_title} ({i.result.project.code})" for i in indicators}
 
 
 INDICATOR = dimension("indicator", _("indicator"), labels=_indicator_names)

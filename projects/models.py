@@ -51,6 +51,16 @@ def currency_field(**kwargs) -> models.CharField:
     )
 
 
+def in_reader_language(record: models.Model, field: str) -> str:
+    """A text in the reader's language: its Arabic or French version, else the main one."""
+    lang = (get_language() or settings.LANGUAGE_CODE)[:2]
+    if lang != "en":
+        version = getattr(record, f"{field}_{lang}", "")
+        if version:
+            return version
+    return getattr(record, field)
+
+
 class Region(models.TextChoices):
     MASHREQ = "mashreq", _("Mashreq")
     MAGHREB = "maghreb", _("Maghreb")
@@ -124,7 +134,11 @@ def validate_organisation_identifier(value: str) -> None:
 
 
 class Organisation(models.Model):
-    name = models.CharField(_("name"), max_length=255, unique=True)
+    name = models.CharField(
+        _("name"), max_length=255, unique=True, help_text=_("In English, or as published.")
+    )
+    name_ar = models.CharField(_("name (Arabic)"), max_length=255, blank=True)
+    name_fr = models.CharField(_("name (French)"), max_length=255, blank=True)
     acronym = models.CharField(_("acronym"), max_length=32, blank=True)
     kind = models.CharField(_("kind"), max_length=32, choices=OrganisationKind.choices)
     country = models.ForeignKey(
@@ -155,7 +169,13 @@ class Organisation(models.Model):
         verbose_name_plural = _("organisations")
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+        name = self.local_name
+        return f"{name} ({self.acronym})" if self.acronym else name
+
+    @property
+    def local_name(self) -> str:
+        """The name in the reader's language, the main name when it has no such version."""
+        return in_reader_language(self, "name")
 
     @property
     def iati_type(self) -> str:
@@ -259,6 +279,8 @@ class Project(models.Model):
     code = models.CharField(_("code"), max_length=32, unique=True)
     iati_identifier = models.CharField(_("IATI identifier"), max_length=128, unique=True)
     title = models.CharField(_("title"), max_length=255)
+    title_ar = models.CharField(_("title (Arabic)"), max_length=255, blank=True)
+    title_fr = models.CharField(_("title (French)"), max_length=255, blank=True)
     description = models.TextField(_("description"), blank=True)
     thematic_areas = models.ManyToManyField(
         ThematicArea, verbose_name=_("thematic areas"), blank=True, related_name="projects"
@@ -338,6 +360,20 @@ class Project(models.Model):
     contact_email = models.EmailField(
         _("contact e-mail"), blank=True, help_text=_("Published in the IATI file.")
     )
+    # A regional project is shared by several country offices; the lead country's
+    # officers run it (with the officers assigned to it), the others only read it.
+    lead_country = models.ForeignKey(
+        Country,
+        verbose_name=_("lead country"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_projects",
+        help_text=_(
+            "Its programme officers may edit the project, with the officers assigned to it. "
+            "Empty: the recipient country with the largest share leads."
+        ),
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -361,7 +397,12 @@ class Project(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} — {self.title}"
+        return f"{self.code} — {self.local_title}"
+
+    @property
+    def local_title(self) -> str:
+        """The title in the reader's language, the main title when it has no such version."""
+        return in_reader_language(self, "title")
 
     @property
     def start(self):
@@ -718,12 +759,16 @@ class IndicatorMeasure(models.IntegerChoices):
 class Indicator(models.Model):
     result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="indicators")
     title = models.CharField(_("title"), max_length=255)
+    title_ar = models.CharField(_("title (Arabic)"), max_length=255, blank=True)
+    title_fr = models.CharField(_("title (French)"), max_length=255, blank=True)
     measure = models.PositiveSmallIntegerField(
         _("measure"), choices=IndicatorMeasure.choices, default=IndicatorMeasure.UNIT
     )
     unit = models.CharField(
         _("unit"), max_length=64, blank=True, help_text=_("e.g. officials trained")
     )
+    unit_ar = models.CharField(_("unit (Arabic)"), max_length=64, blank=True)
+    unit_fr = models.CharField(_("unit (French)"), max_length=64, blank=True)
     ascending = models.BooleanField(_("higher is better"), default=True)
     baseline_year = models.PositiveSmallIntegerField(_("baseline year"), null=True, blank=True)
     baseline_value = models.DecimalField(
@@ -745,7 +790,15 @@ class Indicator(models.Model):
         verbose_name_plural = _("indicators")
 
     def __str__(self) -> str:
-        return self.title
+        return self.local_title
+
+    @property
+    def local_title(self) -> str:
+        return in_reader_language(self, "title")
+
+    @property
+    def local_unit(self) -> str:
+        return in_reader_language(self, "unit")
 
     @property
     def is_qualitative(self) -> bool:

@@ -1,7 +1,8 @@
 """QuerySets of the projects domain; each starts from the access policy."""
 
 from django.db import models
-from django.db.models import Count, Q, Sum
+from django.db.models import BigIntegerField, Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from ctportal import access
 
@@ -14,6 +15,35 @@ class ReferenceQuerySet(models.QuerySet):
 class ProjectQuerySet(models.QuerySet):
     def visible_to(self, user):
         return access.scope_projects(self, user)
+
+    def with_lead(self):
+        """Annotate ``lead_id``: the lead country, else the recipient country with the
+        largest share (ties: the first by English name)."""
+        largest = (
+            self.model.recipient_countries.rel.related_model.objects.filter(project=OuterRef("pk"))
+            .order_by("-percentage", "country__name_en")
+            .values("country_id")[:1]
+        )
+        return self.annotate(
+            lead_id=Coalesce("lead_country_id", Subquery(largest), output_field=BigIntegerField())
+        )
+
+    def editable_by(self, user):
+        """Projects the user may change, with their children (funding, transactions,
+        documents, results, sessions): the one rule for pages, API and admin.
+
+        Administrators: every project. Programme officers: the projects assigned to
+        them and those whose lead country is one of theirs. A regional project is
+        only read by officers of its other recipient countries. Other roles: none.
+        """
+        role = access.role_of(user)
+        if role == access.Role.ADMINISTRATOR:
+            return self
+        if role != access.Role.PROGRAMME_OFFICER:
+            return self.none()
+        return self.with_lead().filter(
+            Q(pk__in=user.projects.values("pk")) | Q(lead_id__in=user.countries.values("pk"))
+        )
 
     def for_list(self):
         """What a list row shows, in a fixed number of queries."""

@@ -23,9 +23,12 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 
+from ctportal import access
+
 from .filters import ProjectFilter
 from .models import (
     SPEND_KINDS,
+    Country,
     Document,
     Funding,
     Indicator,
@@ -91,6 +94,29 @@ def project_get(*, user, pk: int) -> Project:
         Prefetch("documents", queryset=Document.objects.all()),
     )
     return get_object_or_404(queryset, pk=pk)
+
+
+def project_editors(*, project: Project, user) -> dict[str, Any]:
+    """Who may change the project and why this user may or may not: its lead country
+    (explicit, else the largest share) and the programme officers assigned to it."""
+    from django.contrib.auth import get_user_model
+
+    lead_id = Project.objects.with_lead().filter(pk=project.pk).values_list("lead_id", flat=True)
+    lead = Country.objects.filter(pk__in=lead_id).first()
+    assigned = list(
+        get_user_model()
+        .objects.filter(projects=project, role=access.Role.PROGRAMME_OFFICER)
+        .filter(is_active=True)
+        .order_by("last_name", "first_name", "username")[:20]
+    )
+    return {
+        "lead": lead,
+        "lead_is_explicit": project.lead_country_id is not None,
+        "assigned": assigned,
+        "is_officer": access.role_of(user) == access.Role.PROGRAMME_OFFICER,
+        # Donors and analysts read figures, not who in the office runs the project.
+        "shown": access.role_of(user) not in access.AGGREGATE_ONLY,
+    }
 
 
 def project_transactions(*, project: Project, limit: int = 20) -> list[Transaction]:
@@ -317,7 +343,14 @@ def portfolio_dashboard(*, user) -> dict[str, Any]:
     by_donor = (
         Funding.objects.filter(project__in=ids)
         .order_by()
-        .values("donor_id", "donor__name", "donor__acronym", "currency")
+        .values(
+            "donor_id",
+            "donor__name",
+            "donor__name_ar",
+            "donor__name_fr",
+            "donor__acronym",
+            "currency",
+        )
         .annotate(total=Sum("amount"), projects=Count("project", distinct=True))
         .order_by("currency", "-total")
     )
@@ -346,7 +379,9 @@ def _country_label(row: dict[str, Any]) -> str:
 
 
 def _donor_label(row: dict[str, Any]) -> str:
-    name, acronym = row["donor__name"], row["donor__acronym"]
+    lang = (get_language() or "en")[:2]
+    name = row.get(f"donor__name_{lang}") or row["donor__name"]
+    acronym = row["donor__acronym"]
     return f"{name} ({acronym})" if acronym else name
 
 

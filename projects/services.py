@@ -37,6 +37,8 @@ PROJECT_FIELDS = (
     "code",
     "iati_identifier",
     "title",
+    "title_ar",
+    "title_fr",
     "description",
     "status",
     "planned_start",
@@ -58,6 +60,7 @@ PROJECT_FIELDS = (
     "collaboration_type",
     "activity_scope",
     "contact_email",
+    "lead_country",
 )
 
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from ctportal import access
 from ctportal.audit import StaleVersion
 from research.selectors import research_figures
+from trainings.page_selectors import project_sessions
 from trainings.selectors import training_figures
 
 from . import selectors, services
@@ -77,6 +78,9 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "can_edit": access.can_edit_project(request.user, project),
             "can_edit_results": access.can_edit_results(request.user, project),
+            "editors": selectors.project_editors(project=project, user=request.user),
+            "sessions": project_sessions(user=request.user, project=project),
+            "sessions_limit": access.small_cell_limit(request.user, "training"),
         },
     )
 

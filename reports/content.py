@@ -154,7 +154,7 @@ def _summary(project: Project, period: str) -> list[tuple[str, str]]:
     )
     donors = ", ".join(str(funding.donor) for funding in project.fundings.all())
     return [
-        (_("Project"), project.title),
+        (_("Project"), project.local_title),
         (_("Code"), project.code),
         (_("IATI identifier"), project.iati_identifier),
         (_("Status"), str(project.get_status_display())),
@@ -232,8 +232,8 @@ def _indicators(reader, project: Project, start: datetime.date, end: datetime.da
     for indicator in indicators:
         base = {
             "result": indicator.result.title,
-            "indicator": indicator.title,
-            "unit": indicator.unit,
+            "indicator": indicator.local_title,
+            "unit": indicator.local_unit,
             "baseline": indicator.baseline_value,
         }
         if not indicator.shown:

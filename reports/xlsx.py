@@ -111,7 +111,7 @@ def _put(cell, value: Any, *, money: bool = False) -> None:
 
 def _summary(book: Workbook, c: ReportContent) -> None:
     sheet = Sheet(book, _("Summary"), [28, 70], rtl=c.rtl)
-    sheet.title(_("Donor report: %(project)s") % {"project": c.project.title}, TITLE_FONT)
+    sheet.title(_("Donor report: %(project)s") % {"project": c.project.local_title}, TITLE_FONT)
     sheet.note(
         _("%(period)s · %(language)s · generated %(date)s")
         % {

@@ -76,3 +76,21 @@ def test_catalogue_is_complete(code):
 def test_compiled_catalogue_translates(code):
     with translation.override(code):
         assert translation.gettext("Portfolio dashboard") != "Portfolio dashboard"
+
+
+@pytest.mark.parametrize(
+    ("code", "tokens_heading", "mail_heading"),
+    [
+        ("ar", "إنشاء رمز وصول", "إشعارات البريد الإلكتروني"),
+        ("fr", "Créer un jeton", "Notifications par courriel"),
+    ],
+)
+def test_token_and_mail_pages_are_translated(client, users, code, tokens_heading, mail_heading):
+    client.force_login(users["analyst"])
+    switch(client, code)
+    tokens = client.get(reverse("api_tokens")).content.decode()
+    assert tokens_heading in tokens
+    assert "Create a token" not in tokens
+    mail = client.get(reverse("notifications:preferences")).content.decode()
+    assert mail_heading in mail
+    assert "Email notifications" not in mail

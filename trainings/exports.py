@@ -61,7 +61,7 @@ def session_rows(sessions: QuerySet, *, limit: int) -> Iterator[dict[str, Any]]:
         cells = session_cells(session, limit)
         yield {
             "project": session.project.code,
-            "project_title": session.project.title,
+            "project_title": session.project.local_title,
             "title": session.title,
             "kind": str(kinds.get(session.kind, session.kind)),
             "status": str(statuses.get(session.status, session.status)),

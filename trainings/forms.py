@@ -77,7 +77,13 @@ class SessionForm(forms.Form):
     host_country = model_field(TrainingSession, "host_country")
     city = model_field(TrainingSession, "city")
     venue = model_field(TrainingSession, "venue")
-    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES, initial="ar")
+    # Asked, never assumed: a session's language is a fact the officer knows.
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=[("", _("Choose the language…")), *settings.LANGUAGES],
+        help_text=_("The language the session was held in."),
+        error_messages={"required": _("Choose the language the session was held in.")},
+    )
     topics = model_field(TrainingSession, "topics", widget=forms.Textarea(attrs={"rows": 3}))
     audiences = model_field(TrainingSession, "audiences", widget=forms.CheckboxSelectMultiple)
     partners = model_field(
@@ -158,6 +164,21 @@ class ParticipantRowForm(RowForm):
     attended = model_field(Attendance, "attended", initial=True)
     pre_score = score_field("pre_score")
     post_score = score_field("post_score")
+
+    # The order of the stacked entry rows: who the person is, then their work and scores.
+    field_order = [
+        "full_name",
+        "sex",
+        "age_band",
+        "nationality",
+        "country_of_work",
+        "institution",
+        "institution_type",
+        "role",
+        "attended",
+        "pre_score",
+        "post_score",
+    ]
 
 
 class SexCountsForm(forms.Form):

@@ -13,12 +13,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import IO, Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils import translation
 from django.utils.translation import gettext as _
-
-from projects.models import Country, Sex
 
 from .imports import (
     MAX_ERRORS,
@@ -30,40 +26,23 @@ from .imports import (
     open_sheet,
     text_of,
 )
-from .models import AgeBand, Attendance, InstitutionType
-
-YES = {"yes", "y", "true", "1", "x", "oui", "o", "نعم"}
-NO = {"no", "n", "false", "0", "non", "لا"}
-
-
-def _choice_lookup(choices) -> dict[str, str]:
-    """Codes and their labels in every language of the portal, folded for comparison."""
-    lookup = {}
-    for language, _name in settings.LANGUAGES:
-        with translation.override(language):
-            for code, label in choices:
-                lookup[str(label).casefold()] = code
-                lookup[str(label).replace("–", "-").casefold()] = code
-    lookup.update({code.casefold(): code for code, _label in choices})
-    return lookup
+from .models import Attendance
+from .vocabulary import Vocabulary
 
 
 class RowChecker:
-    """Turns the cells of one row into participant values, or errors for that row."""
+    """Turns the cells of one row into participant values, or errors for that row.
+
+    The words accepted are those of ``trainings.vocabulary``, as the API accepts them.
+    """
 
     def __init__(self) -> None:
-        self.sex = {**_choice_lookup(Sex.choices), "f": Sex.FEMALE, "m": Sex.MALE}
-        self.age_band = _choice_lookup(AgeBand.choices)
-        self.institution_type = _choice_lookup(InstitutionType.choices)
-        self.countries: dict[str, Country] = {}
-        countries = list(Country.objects.only("pk", "code", "name_en", "name_ar", "name_fr"))
-        for country in countries:
-            for name in (country.name_en, country.name_ar, country.name_fr):
-                if name:
-                    self.countries[name.casefold()] = country
-        # A code wins over a name that happens to spell it.
-        for country in countries:
-            self.countries[str(country.code).casefold()] = country
+        vocabulary = Vocabulary()
+        self.vocabulary = vocabulary
+        self.sex = vocabulary.sex
+        self.age_band = vocabulary.age_band
+        self.institution_type = vocabulary.institution_type
+        self.countries = vocabulary.countries
 
     def check(self, number: int, cells: dict[str, Any]) -> tuple[dict[str, Any], list[dict]]:
         errors: list[dict] = []
@@ -128,13 +107,9 @@ class RowChecker:
 
     @staticmethod
     def _attended(number: int, value: Any, errors: list[dict]) -> bool:
-        if isinstance(value, bool):
-            return value
-        text = text_of(value).casefold()
-        if not text or text in YES:
-            return True
-        if text in NO:
-            return False
+        known = Vocabulary.attended(value)
+        if known is not None:
+            return known
         errors.append(
             error(
                 number,

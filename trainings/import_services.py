@@ -207,6 +207,24 @@ def attendance_import_start(*, user, session: TrainingSession, upload) -> Attend
     return record
 
 
+def attendance_import_recheck(*, user, record: AttendanceImport) -> AttendanceImport:
+    """Check a refused sheet again from the copy kept on the server, as a new import.
+
+    Browsers cannot fill a file input again, so the sheet the person chose is
+    kept: once the session is ready for it (participants one by one, people
+    already listed removed), they check it again without choosing it again.
+    """
+    from django.core.files import File
+
+    _require_edit(user, record.session.project)
+    if record.status != ImportStatus.REJECTED or not record.file:
+        raise ValidationError(_("Only a refused sheet can be checked again."))
+    with record.file.open("rb") as handle:
+        return attendance_import_start(
+            user=user, session=record.session, upload=File(handle, name=record.original_name)
+        )
+
+
 def attendance_import_rerun(*, user, record: AttendanceImport) -> AttendanceImport:
     """Run a failed or stopped import again from its kept sheet (a new attempt)."""
     _require_edit(user, record.session.project)

@@ -25,7 +25,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ctportal import access
 
 from . import imports
-from .import_services import attendance_import_rerun, attendance_import_start, import_progress_key
+from .import_services import (
+    attendance_import_recheck,
+    attendance_import_rerun,
+    attendance_import_start,
+    import_progress_key,
+)
 from .models import AttendanceImport, ImportStatus, TrainingSession
 
 logger = logging.getLogger(__name__)
@@ -119,6 +124,11 @@ def _upload(request: HttpRequest, session: TrainingSession, limiter) -> HttpResp
         logger.exception("Attendance import of session %s failed", session.pk)
         messages.error(request, _("The sheet could not be imported; nothing was saved."))
         return redirect("trainings:import", pk=session.pk)
+    _announce(request, record)
+    return redirect("trainings:import", pk=session.pk)
+
+
+def _announce(request: HttpRequest, record: AttendanceImport) -> None:
     if record.status == ImportStatus.DONE:
         messages.success(
             request,
@@ -126,11 +136,10 @@ def _upload(request: HttpRequest, session: TrainingSession, limiter) -> HttpResp
         )
     elif record.status == ImportStatus.REJECTED:
         messages.error(
-            request, _("The sheet has problems and nothing was saved; see the list below.")
+            request, _("The sheet has problems and nothing was saved; they are listed first.")
         )
     else:
         messages.info(request, _("The sheet is being imported; this page shows its progress."))
-    return redirect("trainings:import", pk=session.pk)
 
 
 def _page(request, session, form, *, status: int = 200) -> HttpResponse:
@@ -139,10 +148,15 @@ def _page(request, session, form, *, status: int = 200) -> HttpResponse:
         .select_related("uploaded_by")
         .order_by("-created_at", "-pk")[:20]
     )
+    latest = records[0] if records else None
     context = {
         "session": session,
         "form": form,
         "imports": records,
+        # The last sheet's problems lead the page: what to fix comes before how.
+        "refused": latest if latest and latest.status == ImportStatus.REJECTED else None,
+        # Sheets list people one by one: a session kept as totals cannot take one.
+        "by_totals": session.participant_counts.exists(),
         "columns": imports.COLUMNS,
         "finished": FINISHED,
     }
@@ -179,6 +193,23 @@ def import_rerun(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("The sheet is being imported again."))
+    return redirect("trainings:import", record.session_id)
+
+
+@login_required
+@require_POST
+def import_recheck(request: HttpRequest, pk: int) -> HttpResponse:
+    """Check a refused sheet again from its kept copy; 404 outside the user's scope."""
+    records = AttendanceImport.objects.visible_to(request.user).select_related("session__project")
+    record = get_object_or_404(records, pk=pk)
+    if not access.can_edit_project(request.user, record.session.project):
+        raise PermissionDenied
+    try:
+        fresh = attendance_import_recheck(user=request.user, record=record)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        _announce(request, fresh)
     return redirect("trainings:import", record.session_id)
 
 

@@ -10,7 +10,7 @@ import datetime
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet, Window
+from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import ExtractMonth, RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -19,7 +19,14 @@ from ctportal import access
 from projects.models import Country, Indicator, Project, Sex
 
 from .filters import TrainingSessionFilter
-from .models import Attendance, Audience, CountDimension, InstitutionType, TrainingSession
+from .models import (
+    Attendance,
+    Audience,
+    CountDimension,
+    InstitutionType,
+    ParticipantCount,
+    TrainingSession,
+)
 from .selectors import Cell, _round, protect, sessions_with_totals
 
 
@@ -56,9 +63,23 @@ def session_list(*, user, params) -> tuple[TrainingSessionFilter, QuerySet]:
     return filterset, queryset.prefetch_related("audiences")
 
 
+def project_sessions(*, user, project: Project, limit: int = 5) -> dict[str, Any]:
+    """A project's latest sessions with their totals, and how many it has: two queries."""
+    sessions = TrainingSession.objects.visible_to(user).filter(project=project)
+    latest = (
+        sessions_with_totals(sessions)
+        .select_related("host_country")
+        .order_by("-start_date", "-pk")[:limit]
+    )
+    return {"latest": list(latest), "count": sessions.count()}
+
+
 def session_get(*, user, pk: int) -> TrainingSession:
     """One visible session with its totals and related records; 404 outside the scope."""
     queryset = sessions_with_totals(TrainingSession.objects.visible_to(user))
+    # Whether participants are kept as totals, which decides if a sheet can be imported.
+    counted = ParticipantCount.objects.filter(session=OuterRef("pk"))
+    queryset = queryset.annotate(by_totals=Exists(counted))
     queryset = queryset.select_related("project", "host_country").prefetch_related(
         "audiences",
         "partners",

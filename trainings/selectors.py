@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce, ExtractYear
 
 from ctportal import access
 from ctportal.suppression import Cell, protect
+from dashboards.summaries import store as summaries
 
 from .models import Attendance, CountDimension, ParticipantCount, SessionStatus, TrainingSession
 
@@ -75,11 +76,49 @@ def training_figures(*, user, sessions=None) -> TrainingFigures:
     People trained counts each registered person once across sessions, plus
     participants known only as totals; attendances count every participation.
     Each breakdown is protected against the attendances for aggregate-only viewers.
+    The whole scope's figures are read from the summaries when current.
     """
+    numbers = summaries.read(FIGURES_PAGE, "", user) if sessions is None else None
+    if numbers is None:
+        numbers = training_numbers(user=user, sessions=sessions)
+    limit = access.small_cell_limit(user, "training")
+
+    def cells(pairs) -> dict:
+        return {key: Cell(value, limit) for key, value in pairs}
+
+    by_sex, by_country = cells(numbers["by_sex"]), cells(numbers["by_country"])
+    by_audience, by_year = cells(numbers["by_audience"]), cells(numbers["by_year"])
+    attendances_cell = Cell(numbers["attendances"], limit)
+    if limit:
+        for group in (by_sex, by_country, by_audience, by_year):
+            # Each breakdown counts attendances; those of no stated sex, country or
+            # audience are the rest of the total shown beside it. Audiences overlap
+            # (a session counts under each) but often add up to just the total.
+            rest = (attendances_cell.value or 0) - sum(cell.value or 0 for cell in group.values())
+            protect(list(group.values()), unseen=max(rest, 0))
+    return TrainingFigures(
+        sessions_held=numbers["sessions_held"],
+        people_trained=Cell(numbers["people_trained"], limit),
+        attendances=attendances_cell,
+        by_sex=by_sex,
+        by_country=by_country,
+        by_audience=by_audience,
+        by_year=by_year,
+        pre_score=_decimal(numbers["pre_score"]),
+        post_score=_decimal(numbers["post_score"]),
+    )
+
+
+# The key of the whole scope's figures among the summaries (dashboards.summaries).
+FIGURES_PAGE = "page:trainings"
+
+
+def training_numbers(*, user, sessions=None) -> dict:
+    """The numbers behind ``training_figures``, before any is hidden, as plain data:
+    breakdowns as sorted ``[key, value]`` pairs, scores as text."""
     scoped = TrainingSession.objects.visible_to(user).filter(status=SessionStatus.HELD)
     if sessions is not None:
         scoped = scoped.filter(pk__in=sessions.values("pk"))
-    limit = access.small_cell_limit(user, "training")
     attendances = Attendance.objects.filter(session__in=scoped, attended=True)
     counts = ParticipantCount.objects.filter(session__in=scoped)
     sex_counts = counts.filter(dimension=CountDimension.SEX)
@@ -92,13 +131,13 @@ def training_figures(*, user, sessions=None) -> TrainingFigures:
     )
     counted = sex_counts.aggregate(n=Sum("count"))["n"] or 0
 
-    def merge(*pairs) -> dict:
+    def merge(*pairs) -> list:
         merged: dict = defaultdict(int)
         for rows in pairs:
             for key, value in rows:
                 if key is not None and key != "":
                     merged[key] += value or 0
-        return {key: Cell(value, limit) for key, value in sorted(merged.items())}
+        return [[key, value] for key, value in sorted(merged.items())]
 
     by_sex = merge(
         attendances.values_list("person__sex").annotate(n=Count("pk")).order_by(),
@@ -130,25 +169,22 @@ def training_figures(*, user, sessions=None) -> TrainingFigures:
         .values_list("audiences__code", "participant_total")
         .order_by()
     )
-    attendances_cell = Cell(individual["rows"] + counted, limit)
-    if limit:
-        for group in (by_sex, by_country, by_audience, by_year):
-            # Each breakdown counts attendances; those of no stated sex, country or
-            # audience are the rest of the total shown beside it. Audiences overlap
-            # (a session counts under each) but often add up to just the total.
-            rest = (attendances_cell.value or 0) - sum(cell.value or 0 for cell in group.values())
-            protect(list(group.values()), unseen=max(rest, 0))
-    return TrainingFigures(
-        sessions_held=scoped.count(),
-        people_trained=Cell(individual["people"] + counted, limit),
-        attendances=attendances_cell,
-        by_sex=by_sex,
-        by_country=by_country,
-        by_audience=by_audience,
-        by_year=by_year,
-        pre_score=_round(individual["pre"]),
-        post_score=_round(individual["post"]),
-    )
+    pre, post = _round(individual["pre"]), _round(individual["post"])
+    return {
+        "sessions_held": scoped.count(),
+        "people_trained": individual["people"] + counted,
+        "attendances": individual["rows"] + counted,
+        "by_sex": by_sex,
+        "by_country": by_country,
+        "by_audience": by_audience,
+        "by_year": by_year,
+        "pre_score": None if pre is None else str(pre),
+        "post_score": None if post is None else str(post),
+    }
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
 
 
 def _round(value) -> Decimal | None:

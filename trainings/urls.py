@@ -25,4 +25,5 @@ urlpatterns = [
     ),
     path("imports/<int:pk>/status/", import_views.import_status, name="import_status"),
     path("imports/<int:pk>/run-again/", import_views.import_rerun, name="import_rerun"),
+    path("imports/<int:pk>/check-again/", import_views.import_recheck, name="import_recheck"),
 ]

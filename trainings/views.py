@@ -148,6 +148,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "sees_names": access.sees_participant_names(request.user),
             "limit": access.small_cell_limit(request.user, "training"),
             "can_edit": access.can_edit_project(request.user, session.project),
+            # A sheet lists people: it is offered only where it can be imported.
+            "by_totals": session.by_totals,
         },
     )
 

@@ -1,8 +1,11 @@
 """The second factor: a TOTP authenticator app whose secret is encrypted at rest."""
 
+import time
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key, key_validator
 
 from assistance.crypto import EncryptedTextField
@@ -34,6 +37,20 @@ class AuthenticatorDevice(TimestampMixin, ThrottlingMixin, Device):
     get_throttle_factor = TOTPDevice.get_throttle_factor
     config_url = TOTPDevice.config_url
     _read_str_from_settings = TOTPDevice._read_str_from_settings
+
+    def was_just_used(self, token: str) -> bool:
+        """A right code of a time step already used: the app still shows it, the next is coming.
+
+        django-otp refuses it (``last_t``) so that a code seen over a shoulder cannot be
+        replayed; the person only needs to wait for the next one.
+        """
+        try:
+            value = int(token)
+        except ValueError:
+            return False
+        totp = TOTP(self.bin_key, self.step, self.t0, self.digits, self.drift)
+        totp.time = time.time()
+        return totp.verify(value, self.tolerance) and totp.t() <= self.last_t
 
     class Meta(Device.Meta):
         verbose_name = _("authenticator app")

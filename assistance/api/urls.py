@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from ..providers.api import ServiceProviderViewSet
 from . import care_views, views
 
 router = DefaultRouter()
@@ -10,6 +11,7 @@ router.register("referrals", care_views.ReferralViewSet, basename="assistance-re
 router.register("stays", care_views.StayViewSet, basename="assistance-stay")
 router.register("notes", care_views.NoteViewSet, basename="assistance-note")
 router.register("shelters", care_views.ShelterViewSet, basename="assistance-shelter")
+router.register("providers", ServiceProviderViewSet, basename="assistance-provider")
 
 urlpatterns = [
     path("figures/", views.CaseFiguresView.as_view(), name="assistance-figures"),

@@ -9,6 +9,7 @@ Writes parse the body and hand the values to ``assistance.services``.
 
 import datetime
 
+from django.core.exceptions import EmptyResultSet
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -372,6 +373,16 @@ class CaseFiguresView(LogsCaseReads, GenericAPIView):
         limit = access.small_cell_limit(request.user, "case")
         if limit:
             coarse_filters_only(request.query_params)
-        cases = self.filter_queryset(self.get_queryset())
-        figures = selectors.case_figures(user=request.user, cases=cases)
+        scope = self.get_queryset()
+        cases = self.filter_queryset(scope)
+        # Unfiltered, the figures are the whole scope's (kept as a summary).
+        narrowed = None if _same_query(cases, scope) else cases
+        figures = selectors.case_figures(user=request.user, cases=narrowed)
         return Response(s.figures_data(figures, limit))
+
+
+def _same_query(one, other) -> bool:
+    try:
+        return str(one.query) == str(other.query)
+    except EmptyResultSet:  # a scope of nothing
+        return False

@@ -45,7 +45,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "axes",
+    "accounts.apps.SignInAttemptsConfig",
     "csp",
     "django_prometheus",
     "django_guid",
@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "ctportal.middleware.RoleRequiredMiddleware",
     "accounts.second_factor.SecondFactorMiddleware",
+    "ctportal.navigation.SectionMiddleware",
     "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -195,6 +196,9 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "ctportal.tasks.worker_heartbeat", "schedule": 60},
     # Jobs recorded while the broker was unreachable, or whose message was lost.
     "send-waiting-jobs": {"task": "ctportal.tasks.send_waiting_jobs", "schedule": JOB_SWEEP},
+    # Figures kept for dashboards: rebuilt after changes anyway; this catches up on any
+    # rebuild lost with its worker, and on scopes and widgets added since.
+    "figure-summaries": {"task": "dashboards.tasks.rebuild_summaries", "schedule": 60 * 30},
     # Every night: identities whose retention period is over are erased.
     "identity-retention-nightly": {
         "task": "assistance.tasks.erase_expired_identities",
@@ -243,6 +247,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Sessions live in the database, so any web node reads a session another one started.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Sessions end after 30 minutes without a request.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
@@ -262,6 +268,9 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # Each failure expires after its own account's lock time, not the caller's.
 AXES_USE_ATTEMPT_EXPIRATION = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Failures and locks are rows in the database, shared by every web node (never a
+# process's memory or a cache that may be flushed).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 # Reverse proxies in front of the portal that append the client to X-Forwarded-For
 # (0: clients connect directly). Sign-in locks and the identity access log use it.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -329,16 +338,38 @@ REST_FRAMEWORK = {
         "user": env("API_THROTTLE_USER", default="10000/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Throttles count the same client address as sign-in locks (ctportal.network): with
+    # proxies in front, the one the outermost trusted proxy saw. Left unset, DRF would
+    # count the whole X-Forwarded-For, which a caller forges to escape the limits.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ctportal API",
     "DESCRIPTION": (
-        "Counter-trafficking portfolio: countries, organisations, projects, funding, "
-        "transactions, results and documents. Every list is paginated and filtered by "
-        "the caller's access scope; records outside it answer 404."
+        "The counter-trafficking portfolio as data: projects and reference data "
+        "(countries, organisations, funding, transactions, results, indicators, documents), "
+        "trainings and their participants, research and policy support, victim assistance "
+        "(cases, services, referrals, shelter stays, notes, the directory of service "
+        "providers, figures), anonymised case data in the CTDC layout, and the "
+        "dashboards' metrics.\n\n"
+        "Authenticate with a personal token (`Authorization: Token <token>`), created at "
+        "/accounts/tokens/. Every list is paginated (`page`, `page_size` up to 1000), "
+        "answers JSON or CSV (`?format=csv`), and holds only what the caller may see: "
+        "records outside their scope answer 404, and aggregate readers (donors, analysts) "
+        "get no rows of people in small groups. Getting started: /api/guide/."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The areas the reference at /api/docs/ groups operations under (ctportal.api_docs).
+    "TAGS": [
+        {"name": "Projects and reference data"},
+        {"name": "Trainings"},
+        {"name": "Research and policy"},
+        {"name": "Victim assistance"},
+        {"name": "Anonymised case data (CTDC)"},
+        {"name": "Metrics"},
+        {"name": "Authentication"},
+    ],
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

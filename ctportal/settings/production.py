@@ -1,10 +1,19 @@
-"""Production: refuses to start without SECRET_KEY and ALLOWED_HOSTS."""
+"""Production: refuses to start without SECRET_KEY, ALLOWED_HOSTS, identity keys,
+PostgreSQL and Redis.
+
+Production may run as several web nodes and workers: nothing may live in one
+process's memory or on one machine's disk. Sessions, sign-in failures and locks
+and job rows are in PostgreSQL; the cache (throttles, import progress, dashboard
+figures) and the Celery broker are in Redis. The embedded fallbacks (SQLite
+under var/, a local-memory cache, eager tasks) would each split the portal in
+as many copies as there are processes, so production refuses them.
+"""
 
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, IDENTITY_ENCRYPTION_DEVELOPMENT_KEY, LOGGING, env
+from .base import DATABASES, IDENTITY_ENCRYPTION_DEVELOPMENT_KEY, LOGGING, REDIS_URL, env
 
 DEBUG = False
 try:
@@ -31,6 +40,17 @@ except ValueError as exc:
         "IDENTITY_ENCRYPTION_KEYS holds a value that is not a Fernet key "
         "(32 url-safe base64-encoded bytes)."
     ) from exc
+
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured(
+        "Production needs DATABASE_URL pointing to PostgreSQL, e.g. "
+        "postgres://user:password@host:5432/ctportal (SQLite is the embedded default only)."
+    )
+if not REDIS_URL:
+    raise ImproperlyConfigured(
+        "Production needs REDIS_URL (e.g. redis://host:6379/0): the cache and the Celery "
+        "broker every web node and worker share."
+    )
 
 # Each gunicorn thread keeps its database connection for a minute, checked before reuse.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)

@@ -105,6 +105,8 @@ class OrganisationSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "name",
+            "name_ar",
+            "name_fr",
             "acronym",
             "kind",
             "kind_label",
@@ -117,7 +119,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
 class OrganisationRefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organisation
-        fields = ["id", "name", "acronym"]
+        fields = ["id", "name", "name_ar", "name_fr", "acronym"]
 
 
 class ThematicAreaSerializer(serializers.ModelSerializer):
@@ -189,6 +191,8 @@ class ProjectSerializer(serializers.ModelSerializer):
             "code",
             "iati_identifier",
             "title",
+            "title_ar",
+            "title_fr",
             "description",
             "status",
             "status_label",
@@ -295,9 +299,13 @@ class IndicatorSerializer(serializers.ModelSerializer):
             "result",
             "result_title",
             "title",
+            "title_ar",
+            "title_fr",
             "measure",
             "measure_label",
             "unit",
+            "unit_ar",
+            "unit_fr",
             "ascending",
             "baseline_year",
             "baseline_value",
@@ -412,7 +420,9 @@ class ProjectInputSerializer(serializers.Serializer):
 
     code = serializers.CharField()
     iati_identifier = serializers.CharField()
-    title = serializers.CharField()
+    title = serializers.CharField(help_text="The main title, in English or as published.")
+    title_ar = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    title_fr = serializers.CharField(required=False, allow_blank=True, max_length=255)
     description = serializers.CharField(required=False, allow_blank=True)
     status = serializers.ChoiceField(choices=ProjectStatus.choices, required=False)
     planned_start = serializers.DateField()
@@ -488,8 +498,12 @@ class PeriodInputSerializer(serializers.Serializer):
 class IndicatorInputSerializer(serializers.Serializer):
     result = VisiblePrimaryKeyField(Result)
     title = serializers.CharField()
+    title_ar = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    title_fr = serializers.CharField(required=False, allow_blank=True, max_length=255)
     measure = serializers.ChoiceField(choices=IndicatorMeasure.choices, required=False)
     unit = serializers.CharField(required=False, allow_blank=True)
+    unit_ar = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    unit_fr = serializers.CharField(required=False, allow_blank=True, max_length=64)
     ascending = serializers.BooleanField(required=False)
     baseline_year = serializers.IntegerField(
         required=False, allow_null=True, min_value=1900, max_value=2100

@@ -105,7 +105,7 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.OrganisationSerializer
     filterset_class = OrganisationFilter
     ordering_fields = ["name", "acronym", "kind"]
-    search_fields = ["name", "acronym", "iati_identifier"]
+    search_fields = ["name", "name_ar", "name_fr", "acronym", "iati_identifier"]
 
     def get_queryset(self):
         return Organisation.objects.visible_to(self.request.user).select_related("country")
@@ -244,7 +244,7 @@ class ProjectViewSet(
         "spent",
         "updated_at",
     ]
-    search_fields = ["code", "title", "iati_identifier", "description"]
+    search_fields = ["code", "title", "title_ar", "title_fr", "iati_identifier", "description"]
 
     def get_queryset(self):
         return _with_parts(Project.objects.visible_to(self.request.user))
@@ -452,7 +452,8 @@ class IndicatorViewSet(ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
         "period_actuals": "periods.actual",
     }
     ordering_fields = ["order", "title", "measure"]
-    search_fields = ["title", "unit", "result__title", "result__project__code"]
+    search_fields = ["title", "title_ar", "title_fr", "unit", "unit_ar", "unit_fr"]
+    search_fields += ["result__title", "result__project__code"]
 
     def get_queryset(self):
         periods = IndicatorPeriod.objects.prefetch_related(

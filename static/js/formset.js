@@ -15,12 +15,13 @@
       var index = parseInt(total.value, 10);
       if (max && index >= parseInt(max.value, 10)) { return; }
       var html = template.innerHTML.replace(/__prefix__/g, String(index));
-      var holder = document.createElement("tbody");
-      holder.innerHTML = html;
-      var row = holder.firstElementChild;
+      // A <template> parses table rows and list items alike.
+      var holder = document.createElement("template");
+      holder.innerHTML = html.trim();
+      var row = holder.content.firstElementChild;
       body.appendChild(row);
       total.value = String(index + 1);
-      var first = row.querySelector("input, select, textarea");
+      var first = row.querySelector("input:not([type=hidden]), select, textarea");
       if (first) { first.focus(); }
     });
   }

@@ -120,6 +120,8 @@ def production(keys: str | None) -> subprocess.CompletedProcess:
         "DJANGO_SETTINGS_MODULE": "ctportal.settings.production",
         "SECRET_KEY": "s" * 64,
         "ALLOWED_HOSTS": "ctportal.example.org",
+        "DATABASE_URL": "postgres://ctportal@db.invalid:5432/ctportal",
+        "REDIS_URL": "redis://redis.invalid:6379/0",
     }
     if keys is not None:
         env["IDENTITY_ENCRYPTION_KEYS"] = keys

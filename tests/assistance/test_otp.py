@@ -86,7 +86,9 @@ def test_enrolment_shows_an_inline_qr_code_and_confirms_with_a_code(worker, case
     assert done["Location"] == "/projects/"
     device.refresh_from_db()
     assert device.confirmed
-    through = client.get("/projects/")
+    # Case workers work on cases; project pages are not theirs (tests/ctportal/test_navigation.py).
+    assert client.get("/projects/").status_code == 404
+    through = client.get("/assistance/cases/")
     assert through.status_code == 200
     user = through.wsgi_request.user
     assert user.is_verified()
@@ -117,7 +119,7 @@ def test_a_valid_code_lets_the_case_worker_through(worker, enrolled, cases):
     assert response.status_code == 302
     assert response["Location"] == "/trainings/"
     assert client.session.session_key != session_before
-    assert client.get("/projects/").status_code == 200
+    assert client.get("/assistance/cases/").status_code == 200
     assert client.get(VERIFY)["Location"] == reverse("home")
 
 
@@ -229,7 +231,9 @@ def test_a_reused_code_is_refused(worker, enrolled):
     again = sign_in(worker).post(VERIFY, {"token": code})
 
     assert again.status_code == 200
-    assert "not valid" in again.content.decode()
+    # Right but used: the person is told to wait for the next code, not that it is wrong.
+    assert "already been used" in again.content.decode()
+    assert "Wait for the next code" in again.content.decode()
 
 
 def test_the_secret_is_encrypted_at_rest(worker, enrolled):

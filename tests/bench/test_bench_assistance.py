@@ -48,6 +48,12 @@ from tests.bench.test_bench_portfolio import (
     measure_get,
     print_table,
 )
+from tests.bench.test_bench_trainings import (
+    floor_ms,
+    measure_ratio,
+    print_ratios,
+    rebuild_summaries,
+)
 
 pytestmark = pytest.mark.bench
 
@@ -238,6 +244,23 @@ def load_assistance() -> dict:
     }
 
 
+# Cases identified and assisted by sex, for everyone or a donor's projects.
+CASE_FLOOR = """
+    SELECT c.sex, count(*), count(*) FILTER (
+        WHERE EXISTS (SELECT 1 FROM assistance_service s WHERE s.case_id = c.id))
+    FROM assistance_case c {donor} GROUP BY c.sex
+"""
+
+
+def case_floor(user) -> float:
+    if user.role == Role.DONOR:
+        donor = (
+            "WHERE c.project_id IN (SELECT project_id FROM projects_funding WHERE donor_id = %s)"
+        )
+        return floor_ms(CASE_FLOOR.format(donor=donor), [user.organisation_id])
+    return floor_ms(CASE_FLOOR.format(donor=""), [])
+
+
 def build(user, fmt: str):
     """A new export of ``fmt`` built in full from the current release."""
     export = CTDCExport.objects.create(requested_by=user, format=fmt)
@@ -258,6 +281,34 @@ def test_assistance_stays_fast_and_bounded():
     started = time.perf_counter()
     data = load_assistance()
     load_seconds = time.perf_counter() - started
+
+    summaries_seconds = rebuild_summaries()
+    ratios = []
+    for who in ("admin", "donor", "analyst"):
+        user = data[who]
+        client = Client()
+        client.force_login(user)
+
+        def api(client=client):
+            response = client.get("/api/v1/assistance/figures/")
+            assert response.status_code == 200
+            return response
+
+        floor = case_floor(user)
+        ratios.append(
+            measure_ratio("case_figures", who, lambda u=user: case_figures(user=u), floor)
+        )
+        ratios.append(measure_ratio("API assistance figures", who, api, floor))
+        ratios.append(
+            measure_ratio(
+                "API metrics, victims identified by sex",
+                who,
+                lambda client=client: client.get(
+                    "/api/v1/metrics/cases_identified/data/?dimensions=sex"
+                ),
+                floor,
+            )
+        )
 
     figures: list[Figure] = []
     admin_client = Client()
@@ -339,4 +390,6 @@ def test_assistance_stays_fast_and_bounded():
         f"{release.suppressed_count:,} suppressed, levels {release.generalisation}"
     )
     print_table(figures, data["counts"], load_seconds)
+    print(f"\nFigure summaries built in {summaries_seconds:.1f} s")
+    print_ratios("Case figures against one SQL statement", ratios)
     assert load_seconds < 600

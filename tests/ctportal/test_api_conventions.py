@@ -285,14 +285,14 @@ def test_schema_validates_without_warnings(tmp_path):
 def test_swagger_ui_is_served_locally_without_inline_script(users):
     client = APIClient()
     client.force_login(users["analyst"])
-    response = client.get("/api/docs/")
+    response = client.get("/api/docs/try/")
     assert response.status_code == 200
     html = response.content.decode()
     scripts = re.findall(r"<script([^>]*)>", html)
     assert scripts and all("src=" in attributes for attributes in scripts)
     assert "cdn" not in html.lower()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
-    init = client.get("/api/docs/?script=")
+    init = client.get("/api/docs/try/?script=")
     assert init.status_code == 200
     assert init["Content-Type"].startswith("application/javascript")
     assert "/api/schema/" in init.content.decode()
@@ -301,7 +301,7 @@ def test_swagger_ui_is_served_locally_without_inline_script(users):
 def test_swagger_ui_inline_style_is_allowed_by_csp_and_nothing_more(users):
     client = APIClient()
     client.force_login(users["analyst"])
-    response = client.get("/api/docs/")
+    response = client.get("/api/docs/try/")
     policy = response["Content-Security-Policy"]
     style_src = next(part for part in policy.split(";") if "style-src" in part)
     for block in re.findall(r"<style>(.*?)</style>", response.content.decode(), re.S):
@@ -369,3 +369,37 @@ def test_json_nested_too_deep_is_400_in_the_error_format(users, url, depth):
     error = response.json()["error"]
     assert error["code"] == "parse_error"
     assert "nested too deeply" in error["message"]
+
+
+def test_a_forged_forwarded_for_does_not_escape_the_anonymous_throttle(users, settings):
+    # With no proxy trusted (TRUSTED_PROXY_COUNT=0) the caller is REMOTE_ADDR, whatever
+    # X-Forwarded-For says; DRF alone would count each forged value as a new caller.
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "2/minute", "user": "1000/minute"},
+    }
+    body = {"username": users["analyst"].username, "password": PASSWORD}
+    client = APIClient(REMOTE_ADDR="10.0.0.1")
+    statuses = [
+        client.post("/api/v1/auth/token/", body, HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code
+        for n in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+
+
+def test_behind_one_proxy_the_throttle_counts_the_address_the_proxy_saw(users, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "NUM_PROXIES": 1,
+        "DEFAULT_THROTTLE_RATES": {"anon": "1/minute", "user": "1000/minute"},
+    }
+    body = {"username": users["analyst"].username, "password": PASSWORD}
+    proxy = APIClient(REMOTE_ADDR="10.0.0.1")
+    # Two clients behind the same proxy; the first also forges an address on the left.
+    first = {"HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.9"}
+    assert proxy.post("/api/v1/auth/token/", body, **first).status_code == 200
+    forged = {"HTTP_X_FORWARDED_FOR": "7.7.7.7, 203.0.113.9"}
+    assert proxy.post("/api/v1/auth/token/", body, **forged).status_code == 429
+    other = {"HTTP_X_FORWARDED_FOR": "203.0.113.10"}
+    assert proxy.post("/api/v1/auth/token/", body, **other).status_code == 200

@@ -30,6 +30,9 @@ def production_env() -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "ctportal.example.org",
         "IDENTITY_ENCRYPTION_KEYS": "IYKKzGJ0NRnX_Dr3FPahPpzPmVS8RBmfZTNqEBuaQPM=",
+        # Only named: importing the settings and the deploy checks connect to neither.
+        "DATABASE_URL": "postgres://ctportal@db.invalid:5432/ctportal",
+        "REDIS_URL": "redis://redis.invalid:6379/0",
     }
 
 
@@ -44,6 +47,50 @@ def test_production_refuses_to_start_without(missing):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert f"Set the {missing} environment variable" in result.stderr
+
+
+@pytest.mark.skipif((ROOT / ".env").exists(), reason="a local .env would supply the variables")
+def test_production_refuses_to_start_without_redis():
+    env = production_env()
+    del env["REDIS_URL"]
+
+    result = run("-c", f"import {PRODUCTION}", **env)
+
+    assert result.returncode != 0
+    assert "Production needs REDIS_URL" in result.stderr
+
+
+@pytest.mark.skipif((ROOT / ".env").exists(), reason="a local .env would supply the variables")
+@pytest.mark.parametrize("database", [None, "sqlite:////tmp/ctportal.sqlite3"])
+def test_production_refuses_to_start_without_postgresql(database):
+    env = production_env()
+    del env["DATABASE_URL"]
+    if database:
+        env["DATABASE_URL"] = database
+
+    result = run("-c", f"import {PRODUCTION}", **env)
+
+    assert result.returncode != 0
+    assert "Production needs DATABASE_URL pointing to PostgreSQL" in result.stderr
+
+
+def test_production_shares_every_piece_of_state_between_nodes():
+    code = (
+        f"import {PRODUCTION} as s; "
+        "print(s.CACHES['default']['BACKEND'], s.SESSION_ENGINE, s.AXES_HANDLER, "
+        "s.CELERY_TASK_ALWAYS_EAGER, s.REST_FRAMEWORK['NUM_PROXIES'])"
+    )
+
+    result = run("-c", code, **production_env(), TRUSTED_PROXY_COUNT="2")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django_redis.cache.RedisCache",
+        "django.contrib.sessions.backends.db",
+        "axes.handlers.database.AxesDatabaseHandler",
+        "False",
+        "2",
+    ]
 
 
 def test_production_refuses_a_short_or_embedded_secret_key():

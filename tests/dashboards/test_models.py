@@ -205,7 +205,9 @@ def test_widget_dimensions_and_default_title(db):
     record.series_dimension = "status"
     assert record.dimensions == ("country", "status")
     assert record.title == "Projects"
-    assert str(record) == "Stacked bar chart: Projects"
+    assert str(record) == "Projects (Stacked bar chart)"
+    record.title_en = "Projects by country"
+    assert str(record) == "Projects by country (Stacked bar chart)"
     assert Widget(metric="gone").title == "gone"
 
 

@@ -132,6 +132,8 @@ def test_project_detail_carries_its_parts(portfolio, users):
             "organisation": {
                 "id": portfolio["donor_a"].pk,
                 "name": "Donor A",
+                "name_ar": "",
+                "name_fr": "",
                 "acronym": portfolio["donor_a"].acronym,
             },
             "role": 1,

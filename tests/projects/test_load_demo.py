@@ -173,3 +173,15 @@ def test_the_printed_logins_say_the_admin_enrols_a_second_factor():
     from ctportal.access import requires_second_factor
 
     assert requires_second_factor(admin)
+
+
+@pytest.mark.django_db
+def test_demo_officer_edits_the_projects_egypt_or_lebanon_leads_and_reads_the_others():
+    load("--with-users")
+    officer = User.objects.get(username="officer")
+    editable = set(pm.Project.objects.editable_by(officer).values_list("code", flat=True))
+    visible = set(pm.Project.objects.visible_to(officer).values_list("code", flat=True))
+    assert {"CT.EG.2008.GRR", "CT.EG.2010.INV", "CT.EG.2009.MOH"} <= editable
+    # Iraq leads this one; Egypt and Lebanon are among its recipient countries.
+    assert "CT.IQ.2008.MAP" in visible - editable
+    assert not pm.Project.objects.filter(lead_country__isnull=True).exists()

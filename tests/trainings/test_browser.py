@@ -156,6 +156,7 @@ def test_officer_records_a_training_imports_a_sheet_and_reads_the_dashboard(
     page.fill("#id_end_date", end.isoformat())
     page.select_option("#id_host_country", label=egypt.name_en)
     page.fill("#id_city", "Cairo")
+    page.select_option("#id_language", value="ar")
     page.get_by_role("checkbox", name="Police", exact=True).check()
     page.get_by_label("One by one (names optional)").check()
 
@@ -230,7 +231,7 @@ def test_officer_records_a_training_imports_a_sheet_and_reads_the_dashboard(
     page.get_by_role("button", name="Check and import").click()
 
     expect(page.locator(".messages")).to_contain_text("nothing was saved")
-    problems = page.locator(".import-errors tbody tr")
+    problems = page.locator(".import-refused tbody tr")  # the last refused sheet, at the top
     expect(problems).to_have_count(1)
     expect(problems.locator("td").nth(0)).to_have_text("4")
     expect(problems.locator("td").nth(1)).to_have_text("post_score")

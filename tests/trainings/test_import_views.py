@@ -213,3 +213,51 @@ def test_an_import_whose_worker_fell_silent_is_stopped_and_may_be_run_again(
     assert officer.post(f"/trainings/imports/{record.pk}/run-again/").status_code == 302
     record.refresh_from_db()
     assert record.attempt == 2  # waiting for a worker: not queued twice
+
+
+def test_a_refused_sheet_leads_the_page_and_is_checked_again_from_its_kept_copy(users, session):
+    client = client_for(users["officer_eg"])
+    client.post(url(session), {"file": csv_upload(GOOD[:1])})
+    response = client.post(url(session), {"file": csv_upload(GOOD, name="full.csv")}, follow=True)
+    page = response.content.decode()
+    refused = AttendanceImport.objects.get(status=ImportStatus.REJECTED)
+    assert "1 problem in the last sheet, nothing saved" in page
+    assert page.index("import-refused") < page.index('id="upload-heading"')
+    assert session.attendances.count() == 1
+
+    # Once the session no longer lists her, the kept sheet goes through as it is.
+    session.attendances.all().delete()
+    recheck = f"/trainings/imports/{refused.pk}/check-again/"
+    response = client.post(recheck, follow=True)
+    assert "3 participants imported." in response.content.decode()
+    assert session.attendances.count() == 3
+    assert AttendanceImport.objects.filter(original_name="full.csv").count() == 2
+
+
+@pytest.mark.parametrize(("who", "expected"), [("me", 403), ("officer_lb_project", 404)])
+def test_only_editors_check_a_kept_sheet_again(users, session, who, expected):
+    client_for(users["officer_eg"]).post(url(session), {"file": csv_upload([["", "woman"]])})
+    refused = AttendanceImport.objects.get()
+    response = client_for(users[who]).post(f"/trainings/imports/{refused.pk}/check-again/")
+    assert response.status_code == expected
+    assert AttendanceImport.objects.count() == 1
+
+
+def test_a_finished_import_is_not_checked_again(users, session):
+    client = client_for(users["officer_eg"])
+    client.post(url(session), {"file": csv_upload(GOOD)})
+    done = AttendanceImport.objects.get()
+    response = client.post(f"/trainings/imports/{done.pk}/check-again/", follow=True)
+    assert "Only a refused sheet can be checked again." in response.content.decode()
+    assert AttendanceImport.objects.count() == 1
+
+
+def test_a_session_kept_as_totals_offers_no_upload_and_says_how_to_switch(users, session):
+    f.ParticipantCountFactory(session=session, dimension="sex", sex="female", count=5)
+    client = client_for(users["officer_eg"])
+    page = client.get(url(session)).content.decode()
+    assert 'type="file"' not in page
+    assert "One by one (names optional)" in page
+    assert f"/trainings/{session.pk}/edit/" in page
+    detail = client.get(f"/trainings/{session.pk}/").content.decode()
+    assert url(session) not in detail

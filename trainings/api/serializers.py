@@ -5,6 +5,9 @@ viewers (donors, analysts) and participant names from everyone who may not see
 them. Write serializers only parse; ``trainings.services`` owns every rule.
 """
 
+import functools
+
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -30,6 +33,7 @@ from ..models import (
     TrainingSession,
 )
 from ..page_selectors import session_cells
+from ..vocabulary import Vocabulary
 
 SCORE = {"max_digits": 5, "decimal_places": 2, "min_value": 0, "max_value": 100}
 
@@ -44,6 +48,39 @@ class UpperSlugField(VisibleSlugField):
 
     def to_internal_value(self, data):
         return super().to_internal_value(data.upper() if isinstance(data, str) else data)
+
+
+@functools.cache
+def _words() -> Vocabulary:
+    # Labels come from the translation catalogues, which do not change while running.
+    return Vocabulary()
+
+
+class WordChoiceField(serializers.ChoiceField):
+    """A code, or a word ``trainings.vocabulary`` accepts for it: the code in any case
+    (``F``/``M`` for sex), or the label in English, Arabic or French."""
+
+    def __init__(self, column: str, **kwargs):
+        self.column = column
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data.strip():
+            data = _words().choice(self.column, data) or data
+        return super().to_internal_value(data)
+
+
+class CountryWordField(UpperSlugField):
+    """A country as its ISO code in any case, or its name in English, Arabic or French."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and len(data.strip()) > 2:
+            # One read of the countries per request, however many rows name one.
+            if not hasattr(self, "_countries"):
+                self._countries = Vocabulary()
+            country = self._countries.country(data)
+            data = str(country.code) if country is not None else data
+        return super().to_internal_value(data)
 
 
 class ParticipantTotalsSerializer(serializers.Serializer):
@@ -271,11 +308,11 @@ def aggregate_data(breakdown) -> dict:
 
 class CountInputSerializer(serializers.Serializer):
     dimension = serializers.ChoiceField(choices=CountDimension.choices)
-    sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_blank=True)
-    institution_type = serializers.ChoiceField(
-        choices=InstitutionType.choices, required=False, allow_blank=True
+    sex = WordChoiceField("sex", choices=Sex.choices, required=False, allow_blank=True)
+    institution_type = WordChoiceField(
+        "institution_type", choices=InstitutionType.choices, required=False, allow_blank=True
     )
-    country = UpperSlugField(Country, slug_field="code", required=False, allow_null=True)
+    country = CountryWordField(Country, slug_field="code", required=False, allow_null=True)
     count = serializers.IntegerField()
 
 
@@ -299,7 +336,9 @@ class TrainingSessionInputSerializer(serializers.Serializer):
     venue = serializers.CharField(required=False, allow_blank=True, max_length=255)
     start_date = serializers.DateField()
     end_date = serializers.DateField()
-    language = serializers.CharField(required=False, max_length=8)
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES, help_text="The language the session was held in."
+    )
     status = serializers.ChoiceField(choices=SessionStatus.choices, required=False)
     notes = serializers.CharField(required=False, allow_blank=True)
     partners = VisiblePrimaryKeyField(Organisation, many=True, required=False)
@@ -318,15 +357,17 @@ class TrainingSessionInputSerializer(serializers.Serializer):
 class ParticipantInputSerializer(serializers.Serializer):
     session = VisiblePrimaryKeyField(TrainingSession)
     name = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    sex = serializers.ChoiceField(choices=Sex.choices)
-    age_band = serializers.ChoiceField(choices=AgeBand.choices, required=False, allow_blank=True)
+    sex = WordChoiceField("sex", choices=Sex.choices)
+    age_band = WordChoiceField(
+        "age_band", choices=AgeBand.choices, required=False, allow_blank=True
+    )
     institution = serializers.CharField(required=False, allow_blank=True, max_length=255)
-    institution_type = serializers.ChoiceField(
-        choices=InstitutionType.choices, required=False, allow_blank=True
+    institution_type = WordChoiceField(
+        "institution_type", choices=InstitutionType.choices, required=False, allow_blank=True
     )
     role = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    nationality = UpperSlugField(Country, slug_field="code", required=False, allow_null=True)
-    country_of_work = UpperSlugField(Country, slug_field="code", required=False, allow_null=True)
+    nationality = CountryWordField(Country, slug_field="code", required=False, allow_null=True)
+    country_of_work = CountryWordField(Country, slug_field="code", required=False, allow_null=True)
     attended = serializers.BooleanField(required=False, default=True)
     pre_score = serializers.DecimalField(**SCORE, required=False, allow_null=True)
     post_score = serializers.DecimalField(**SCORE, required=False, allow_null=True)

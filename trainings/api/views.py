@@ -195,20 +195,30 @@ class TrainingSessionViewSet(
         return response
 
 
-class NoDonors(permissions.BasePermission):
-    """Donors see trainings as aggregated figures only, never person by person."""
+class NoAggregateReaders(permissions.BasePermission):
+    """Donors and analysts see trainees as aggregated figures only, never person by person.
 
-    message = _("Your role sees aggregated figures only.")
+    A row (sex, age band, nationality, institution, scores) singles a person out
+    wherever their group is small, which the pages show as "<5"; the counts and
+    aggregate endpoints give these readers the same figures with small cells hidden.
+    """
+
+    message = _(
+        "Your role sees trainees as aggregated figures only: "
+        "use /api/v1/trainings/aggregate/ and /api/v1/trainings/counts/."
+    )
 
     def has_permission(self, request, view) -> bool:
-        return access.role_of(request.user) != access.Role.DONOR
+        return access.role_of(request.user) not in access.AGGREGATE_ONLY
 
 
 @extend_schema_view(
     list=extend_schema(
         summary="Participants recorded one by one, with their person fields",
         description="`name` is given only to programme officers and administrators; "
-        "donors, who see aggregated figures only, get 403.",
+        "donors and analysts, who see aggregated figures only (rows of people single them "
+        "out in small groups), get 403 in JSON and CSV alike: they read "
+        "`/api/v1/trainings/aggregate/` and `/api/v1/trainings/counts/`.",
     ),
     retrieve=extend_schema(summary="One participant of a session"),
     create=extend_schema(
@@ -220,7 +230,7 @@ class NoDonors(permissions.BasePermission):
 class ParticipantViewSet(ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.ParticipantSerializer
     input_serializer_class = s.ParticipantInputSerializer
-    permission_classes = [*viewsets.ReadOnlyModelViewSet.permission_classes, NoDonors]
+    permission_classes = [*viewsets.ReadOnlyModelViewSet.permission_classes, NoAggregateReaders]
     filterset_fields = {
         "session": ["exact"],
         "session__project__code": ["exact"],

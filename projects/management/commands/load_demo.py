@@ -21,7 +21,7 @@ from accounts.models import User
 from assistance.demo import load_assistance
 from ctportal.access import Role
 from dashboards.demo import load_dashboards
-from projects import demo
+from projects import demo, demo_translations
 from projects.models import (
     Country,
     Indicator,
@@ -105,6 +105,7 @@ def load_organisations(user, countries: dict[str, Country]) -> dict[str, Organis
                 "kind": kind,
                 "country": countries[code] if code else None,
                 "iati_identifier": iati,
+                **demo_translations.organisation_versions(name),
             },
         )
         for name, (acronym, kind, code, iati) in demo.ORGANISATIONS.items()
@@ -125,6 +126,7 @@ def _project_parts(spec: dict, orgs: dict, countries: dict) -> dict[str, Any]:
         "code": spec["code"],
         "iati_identifier": f"{iom.iati_identifier}-{spec['code']}",
         "title": spec["title"],
+        **demo_translations.title_versions(spec["code"]),
         "description": spec["description"],
         "status": spec["status"],
         "planned_start": spec["planned_start"],
@@ -135,6 +137,8 @@ def _project_parts(spec: dict, orgs: dict, countries: dict) -> dict[str, Any]:
         "target_groups": "\n".join(spec.get("target_groups", [])),
         "objectives": "\n".join(spec.get("objectives", [])),
         "key_achievements": "\n".join(spec.get("achievements", [])),
+        # The first listed country takes the largest share and leads the project.
+        "lead_country": countries[spec["countries"][0][0]],
     }
     fundings = [
         {"donor": orgs[name], "amount": amount, "currency": currency}
@@ -213,6 +217,7 @@ def _load_indicator(user, project, order, result_title, title, unit, period) -> 
     if (
         indicator is not None
         and indicator.unit == unit
+        and indicator.unit_ar == demo_translations.unit_versions(unit)["unit_ar"]
         and _rows(indicator.periods, "period_start", "period_end", "target", "actual")
         == {(start, end, target, actual)}
     ):
@@ -224,6 +229,7 @@ def _load_indicator(user, project, order, result_title, title, unit, period) -> 
         data={
             "title": title,
             "unit": unit,
+            **demo_translations.unit_versions(unit),
             "baseline_year": project.planned_start.year,
             "baseline_value": demo.D(0),
         },
