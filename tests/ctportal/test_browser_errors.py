@@ -41,7 +41,7 @@ def context(browser, live_server):
 
 @pytest.fixture
 def analyst(transactional_db):
-    return f.UserFactory(username="sami", role=Role.ANALYST)
+    return f.UserFactory(username="sami", role=Role.ME_OFFICER)
 
 
 def sign_in(page, username: str) -> None:
@@ -70,7 +70,7 @@ def test_403_from_a_permission_check_says_why_in_the_layout(context, analyst):
     main = page.locator("main")
     expect(page.locator("header.topbar")).to_be_visible()
     expect(main).to_contain_text("Not allowed")
-    expect(main).to_contain_text("Your role, Analyst, does not allow")
+    expect(main).to_contain_text("Your role, M&E officer, does not allow")
     expect(main.get_by_role("link", name="Back to the portal")).to_be_visible()
     assert_accessible(page, "403 signed in, en")
     shoot(page, "error-403-en")
@@ -78,7 +78,7 @@ def test_403_from_a_permission_check_says_why_in_the_layout(context, analyst):
     response = page.goto("/reports/new/")
     assert response.status == 403
     assert page.locator("html").get_attribute("dir") == "rtl"
-    expect(main).to_contain_text("محلل")
+    expect(main).to_contain_text("لا يسمح بهذه الصفحة")
     assert_accessible(page, "403 signed in, ar")
     shoot(page, "error-403-ar")
 
