@@ -14,10 +14,11 @@ from django_otp.middleware import is_verified
 from accounts.models import AuthenticatorDevice
 from ctportal import access
 from ctportal.jobs import job_finish, job_queue, job_rerun, job_run, job_store
+from ctportal.storage import spool
 
 from .ctdc import available_release, current_release, published_rows, release_records
 from .export_models import CTDCExport
-from .exports import WRITERS, spool
+from .exports import WRITERS
 
 
 def ctdc_export_request(*, user, fmt: str) -> CTDCExport:

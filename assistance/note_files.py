@@ -5,6 +5,8 @@ the identity record does, so attachments are stored as Fernet tokens under
 IDENTITY_ENCRYPTION_KEYS: the files on disk (or in a backup of the media
 volume) reveal nothing without the keys. They are decrypted in memory when
 a case worker of the office downloads them (uploads are capped at 10 MB).
+They are encrypted before they leave the process, so an S3-compatible store
+(and its backups and versions) holds only tokens.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 
 from ctportal.files import content_response
+from ctportal.storage import replace
 
 from .crypto import decrypt_bytes, encrypt_bytes, reencrypt_bytes, sealed_with_current_key
 from .models import CaseNote
@@ -54,9 +57,7 @@ def attachments_reencrypt() -> int:
             continue
         if sealed_with_current_key(token):
             continue
-        renewed = reencrypt_bytes(token)
-        # Same name: delete, then save (storages never overwrite).
-        storage.delete(name)
-        storage.save(name, ContentFile(renewed))
+        # In one step: a rotation cut short leaves each file under one key or the other.
+        replace(storage, name, ContentFile(reencrypt_bytes(token), name=name))
         rewritten += 1
     return rewritten

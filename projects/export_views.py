@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ctportal import access
+from ctportal.files import file_response
 from ctportal.job_views import job_rerun_response
 
 from . import iati
@@ -151,9 +152,8 @@ def export_download(request, pk: int) -> FileResponse:
     if export is None or not export.file:
         raise Http404
     extension = "xml" if export.format == PortfolioExport.Format.IATI else export.format
-    return FileResponse(
-        export.file.open("rb"),
-        as_attachment=True,
+    return file_response(
+        export.file,
         filename=f"portfolio-{export.created_at:%Y%m%d-%H%M}.{extension}",
         content_type=CONTENT_TYPES[export.format],
     )

@@ -1,14 +1,22 @@
-"""Portfolio files (IATI XML, CSV, XLSX) of what one user may see."""
+"""Portfolio files (IATI XML, CSV, XLSX) of what one user may see.
+
+Each writer reads the projects in chunks from the database and writes them
+into a file handle as they come (a temporary file in the export job), so
+memory does not grow with the portfolio.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
-from django.db.models import Prefetch, QuerySet
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -64,45 +72,76 @@ def portfolio_columns() -> list[tuple[str, str]]:
     ]
 
 
+ROW_FIELDS = (
+    "pk",
+    "code",
+    "iati_identifier",
+    "title",
+    "title_ar",
+    "title_fr",
+    "status",
+    "planned_start",
+    "planned_end",
+    "actual_start",
+    "actual_end",
+    "budget",
+    "currency",
+    "spent",
+)
+
+
+def _chunks(projects: QuerySet) -> Iterator[list[dict[str, Any]]]:
+    """The projects (ordered by code) as plain dicts, a chunk at a time, each chunk its own
+    query. Plain values, not model instances: prefetched instances point at each other,
+    and such cycles wait for the garbage collector, so memory grew with every chunk."""
+    queryset = projects.with_spend().order_by("code").values(*ROW_FIELDS)
+    last = None
+    while True:
+        chunk = list((queryset if last is None else queryset.filter(code__gt=last))[:CHUNK_SIZE])
+        if chunk:
+            yield chunk
+        if len(chunk) < CHUNK_SIZE:
+            return
+        last = chunk[-1]["code"]
+
+
 def portfolio_rows(projects: QuerySet) -> Iterator[dict[str, Any]]:
-    """One dict per project, keyed like :func:`portfolio_columns`; a few queries per chunk."""
-    queryset = (
-        projects.with_spend()
-        .prefetch_related(
-            Prefetch(
-                "fundings",
-                queryset=Funding.objects.select_related("donor"),
-                to_attr="export_fundings",
-            ),
-            Prefetch(
-                "recipient_countries",
-                queryset=RecipientCountry.objects.select_related("country"),
-                to_attr="export_countries",
-            ),
-        )
-        .order_by("code")
-    )
+    """One dict per project, keyed like :func:`portfolio_columns`; three queries per chunk."""
     # Labels once, not one translation lookup per row.
     statuses = {value: str(label) for value, label in ProjectStatus.choices}
-    for project in queryset.iterator(chunk_size=CHUNK_SIZE):
-        yield {
-            "code": project.code,
-            "iati_identifier": project.iati_identifier,
-            "title": project.local_title,
-            "status": statuses.get(project.status, ""),
-            "planned_start": project.planned_start,
-            "planned_end": project.planned_end,
-            "actual_start": project.actual_start,
-            "actual_end": project.actual_end,
-            "budget": project.budget,
-            "currency": project.currency,
-            "donors": "; ".join(funding.donor.local_name for funding in project.export_fundings),
-            "countries": "; ".join(
-                f"{rc.country.code.code} {rc.percentage.normalize():f}%"
-                for rc in project.export_countries
-            ),
-            "spent": (project.spent or Decimal("0")).quantize(CENT),
-        }
+    # Titles and donor names in the reader's language (``in_reader_language``).
+    lang = (get_language() or settings.LANGUAGE_CODE)[:2]
+    title = f"title_{lang}" if lang in {"ar", "fr"} else "title"
+    name = f"donor__name_{lang}" if lang in {"ar", "fr"} else "donor__name"
+    for chunk in _chunks(projects):
+        ids = [project["pk"] for project in chunk]
+        donors: dict[int, list[str]] = defaultdict(list)
+        # The models' own orderings: largest share first.
+        for project_id, local, main in Funding.objects.filter(project_id__in=ids).values_list(
+            "project_id", name, "donor__name"
+        ):
+            donors[project_id].append(local or main)
+        countries: dict[int, list[str]] = defaultdict(list)
+        for project_id, code, percentage in RecipientCountry.objects.filter(
+            project_id__in=ids
+        ).values_list("project_id", "country__code", "percentage"):
+            countries[project_id].append(f"{code} {percentage.normalize():f}%")
+        for project in chunk:
+            yield {
+                "code": project["code"],
+                "iati_identifier": project["iati_identifier"],
+                "title": project[title] or project["title"],
+                "status": statuses.get(project["status"], ""),
+                "planned_start": project["planned_start"],
+                "planned_end": project["planned_end"],
+                "actual_start": project["actual_start"],
+                "actual_end": project["actual_end"],
+                "budget": project["budget"],
+                "currency": project["currency"],
+                "donors": "; ".join(donors[project["pk"]]),
+                "countries": "; ".join(countries[project["pk"]]),
+                "spent": (project["spent"] or Decimal("0")).quantize(CENT),
+            }
 
 
 def _csv_value(value: Any) -> str:
@@ -113,21 +152,42 @@ def _csv_value(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-def render_csv(projects: QuerySet) -> tuple[bytes, int]:
+def write_csv(projects: QuerySet, handle: IO[bytes]) -> int:
     """CSV with a byte-order mark, so spreadsheet programs read Arabic text right."""
     columns = portfolio_columns()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
+    writer = csv.writer(text)
     writer.writerow([heading for _key, heading in columns])
     count = 0
     for row in portfolio_rows(projects):
         writer.writerow([_csv_value(row[key]) for key, _heading in columns])
         count += 1
-    return buffer.getvalue().encode("utf-8-sig"), count
+    text.flush()
+    text.detach()
+    return count
 
 
-def render_xlsx(projects: QuerySet) -> tuple[bytes, int]:
-    """One sheet, one row per project; dates and amounts keep their types."""
+def _xlsx_cells(sheet, columns: list[tuple[str, str]], row: dict[str, Any]) -> list:
+    cells = []
+    for key, _heading in columns:
+        cell = WriteOnlyCell(sheet, value=row[key])
+        if isinstance(row[key], str):
+            # Text stays text, even when it starts with "=".
+            cell.data_type = "s"
+        elif isinstance(row[key], Decimal):
+            cell.number_format = "#,##0.00"
+        elif row[key] is not None:
+            cell.number_format = xlsx_format()
+        cells.append(cell)
+    return cells
+
+
+def write_xlsx(projects: QuerySet, handle: IO[bytes]) -> int:
+    """One sheet, one row per project; dates and amounts keep their types.
+
+    openpyxl's write-only mode keeps each row on disk as it is appended; at 13
+    columns its per-cell cost is fine (the wide CTDC file uses ``ctportal.xlsx_stream``).
+    """
     columns = portfolio_columns()
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Portfolio"))
@@ -142,31 +202,20 @@ def render_xlsx(projects: QuerySet) -> tuple[bytes, int]:
     sheet.append(header)
     count = 0
     for row in portfolio_rows(projects):
-        cells = []
-        for key, _heading in columns:
-            cell = WriteOnlyCell(sheet, value=row[key])
-            if isinstance(row[key], str):
-                # Text stays text, even when it starts with "=".
-                cell.data_type = "s"
-            elif isinstance(row[key], Decimal):
-                cell.number_format = "#,##0.00"
-            elif row[key] is not None:
-                cell.number_format = xlsx_format()
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append(_xlsx_cells(sheet, columns, row))
         count += 1
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue(), count
+    workbook.save(handle)
+    return count
 
 
-def render_portfolio(user, fmt: str) -> tuple[bytes, int]:
-    """The file of every project visible to ``user`` in ``fmt``, with the project count."""
+def write_portfolio(user, fmt: str, handle: IO[bytes]) -> int:
+    """Write the file of every project visible to ``user`` in ``fmt`` into ``handle``,
+    project by project; returns the project count."""
     projects = Project.objects.visible_to(user)
     if fmt == PortfolioExport.Format.IATI:
-        return iati.render_activities(projects)
+        return iati.write_activities(handle, projects)
     if fmt == PortfolioExport.Format.CSV:
-        return render_csv(projects)
+        return write_csv(projects, handle)
     if fmt == PortfolioExport.Format.XLSX:
-        return render_xlsx(projects)
+        return write_xlsx(projects, handle)
     raise ValueError(f"Unknown export format: {fmt}")

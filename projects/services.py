@@ -442,13 +442,17 @@ def portfolio_export_build(
 
 
 def _build_portfolio_file(export: PortfolioExport) -> None:
-    from django.core.files.base import ContentFile
+    from django.core.files import File
 
-    from .exports import render_portfolio
+    from ctportal.storage import spool
 
-    content, count = render_portfolio(export.requested_by, export.format)
+    from .exports import write_portfolio
+
     extension = "xml" if export.format == PortfolioExport.Format.IATI else export.format
-    name = job_store(export, "file", f"portfolio-{export.pk}.{extension}", ContentFile(content))
+    with spool() as handle:
+        count = write_portfolio(export.requested_by, export.format, handle)
+        handle.seek(0)
+        name = job_store(export, "file", f"portfolio-{export.pk}.{extension}", File(handle))
     job_finish(export, file=name, project_count=count, error="")
 
 

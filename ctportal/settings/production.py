@@ -13,7 +13,7 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, IDENTITY_ENCRYPTION_DEVELOPMENT_KEY, LOGGING, REDIS_URL, env
+from .base import DATABASES, IDENTITY_ENCRYPTION_DEVELOPMENT_KEY, LOGGING, REDIS_URL, STORAGES, env
 
 DEBUG = False
 try:
@@ -68,7 +68,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 

@@ -4,10 +4,13 @@ import os
 from urllib.parse import urlsplit, urlunsplit
 
 from .base import *  # noqa: F403
-from .base import CACHES, REDIS_URL, REST_FRAMEWORK
+from .base import CACHES, REDIS_URL, REST_FRAMEWORK, STORAGES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Files in memory whatever the environment names: tests marked s3 switch to the
+# S3-compatible server themselves (tests/s3).
 STORAGES = {
+    **STORAGES,
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }

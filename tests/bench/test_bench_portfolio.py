@@ -26,10 +26,18 @@ from django.urls import Resolver404, resolve
 
 from accounts.models import User
 from ctportal.access import Role
+from ctportal.storage import spool
 from projects import models as pm
-from projects.exports import render_portfolio
+from projects.exports import write_portfolio
 
 pytestmark = pytest.mark.bench
+
+
+def render_portfolio(user, fmt: str) -> int:
+    """The export job's file, written into its temporary file."""
+    with spool() as handle:
+        return write_portfolio(user, fmt, handle)
+
 
 # BENCH_PROJECTS scales the portfolio down for a quick look; the figures reported use 5,000.
 PROJECTS = int(os.environ.get("BENCH_PROJECTS", "5000"))

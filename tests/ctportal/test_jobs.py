@@ -223,10 +223,10 @@ def test_an_old_attempt_still_running_stops_at_its_next_heartbeat(users, portfol
 def test_a_failure_is_recorded_and_the_job_may_be_run_again(
     users, portfolio, monkeypatch, django_capture_on_commit_callbacks
 ):
-    def broken(user, fmt):
+    def broken(user, fmt, handle):
         raise OSError("disk full")
 
-    monkeypatch.setattr("projects.exports.render_portfolio", broken)
+    monkeypatch.setattr("projects.exports.write_portfolio", broken)
     with pytest.raises(OSError), django_capture_on_commit_callbacks(execute=True):
         export = portfolio_export_request(user=users["analyst"], fmt="csv")
     export = pm.PortfolioExport.objects.get(requested_by=users["analyst"])

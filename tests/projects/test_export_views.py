@@ -142,7 +142,7 @@ def test_failed_build_is_shown_on_the_page(
     client = logged_in(client, users["me"])
 
     with (
-        mock.patch("projects.exports.render_portfolio", side_effect=RuntimeError("boom")),
+        mock.patch("projects.exports.write_portfolio", side_effect=RuntimeError("boom")),
         pytest.raises(RuntimeError),
         django_capture_on_commit_callbacks(execute=True),
     ):

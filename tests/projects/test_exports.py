@@ -1,6 +1,7 @@
 import csv
 import datetime
 import io
+import weakref
 from decimal import Decimal
 
 import pytest
@@ -9,9 +10,16 @@ from openpyxl import load_workbook
 
 from projects import iati
 from projects import models as pm
-from projects.exports import downloadable_export, portfolio_exports_for, render_portfolio
+from projects.exports import downloadable_export, portfolio_exports_for, write_portfolio
 from tests import factories as f
 from tests.conftest import EXPECTED_PROJECTS
+
+
+def render_portfolio(user, fmt: str) -> tuple[bytes, int]:
+    """The file the export job would store, and its project count."""
+    handle = io.BytesIO()
+    count = write_portfolio(user, fmt, handle)
+    return handle.getvalue(), count
 
 
 def identifiers(portfolio, names):
@@ -153,3 +161,48 @@ def test_exports_are_listed_and_served_to_their_owner_only(users):
     assert downloadable_export(users["donor_b"], mine.pk) is None
     assert downloadable_export(users["admin"], mine.pk) is None
     assert list(portfolio_exports_for(users["norole"])) == []
+
+
+class WatchedRow(dict):
+    """A project row whose finaliser tells when nobody holds it any more."""
+
+
+def watched_rows(count: int, limit: int):
+    """Project rows made one at a time; fails once more than ``limit`` are held at once."""
+    alive = [0]
+
+    def gone():
+        alive[0] -= 1
+
+    for index in range(count):
+        assert alive[0] <= limit, f"{alive[0]} rows held at row {index}"
+        row = WatchedRow(
+            code=f"P{index:06d}",
+            iati_identifier=f"XM-DAC-47066-P{index:06d}",
+            title="مشروع حماية الضحايا",
+            status="Implementation",
+            planned_start=datetime.date(2024, 1, 1),
+            planned_end=None,
+            actual_start=None,
+            actual_end=None,
+            budget=Decimal("1000.00"),
+            currency="USD",
+            donors="Donor A; Donor B",
+            countries="EG 60%; LB 40%",
+            spent=Decimal("10.00"),
+        )
+        alive[0] += 1
+        weakref.finalize(row, gone)
+        yield row
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_portfolio_files_are_written_project_by_project(monkeypatch, fmt):
+    monkeypatch.setattr("projects.exports.portfolio_rows", lambda projects: watched_rows(8000, 5))
+    handle = io.BytesIO()
+
+    count = write_portfolio(f.UserFactory(role="administrator"), fmt, handle)
+
+    assert count == 8000
+    assert handle.tell() > 8000

@@ -67,7 +67,7 @@ def test_failure_is_recorded(users, portfolio):
     export = pm.PortfolioExport.objects.create(requested_by=users["analyst"], format="iati")
 
     with (
-        mock.patch("projects.exports.render_portfolio", side_effect=RuntimeError("disk full")),
+        mock.patch("projects.exports.write_portfolio", side_effect=RuntimeError("disk full")),
         pytest.raises(RuntimeError),
     ):
         build_portfolio_export.delay(export.pk)
