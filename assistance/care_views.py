@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
@@ -123,7 +124,7 @@ def referral_status(request: HttpRequest, pk: int, referral_pk: int) -> HttpResp
         % {
             "from": referral.from_organisation,
             "to": referral.to_organisation,
-            "date": referral.sent_on.isoformat(),
+            "date": date_format(referral.sent_on),
             "status": referral.get_status_display(),
         },
     )
@@ -173,7 +174,7 @@ def stay_discharge(request: HttpRequest, pk: int, stay_pk: int) -> HttpResponse:
         heading=_("Discharge from the shelter"),
         success=_("The discharge has been recorded."),
         lead=_("%(shelter)s, admitted on %(date)s.")
-        % {"shelter": stay.shelter.name, "date": stay.admitted_on.isoformat()},
+        % {"shelter": stay.shelter.name, "date": date_format(stay.admitted_on)},
     )
 
 

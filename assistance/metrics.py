@@ -32,10 +32,13 @@ from .vocabulary import (
     ExploitationType,
     ServiceKind,
     age_band_expression,
+    age_band_order,
     flag_field,
 )
 
-AGE_BAND = dimension("age_band", _("age band"), labels=choices_labeller(AgeBand))
+AGE_BAND = dimension(
+    "age_band", _("age band"), labels=choices_labeller(AgeBand), order=age_band_order
+)
 NATIONALITY = dimension("nationality", _("nationality"), labels=COUNTRY.labels)
 EXPLOITATION_TYPE = dimension(
     "exploitation_type", _("type of exploitation"), labels=choices_labeller(ExploitationType)

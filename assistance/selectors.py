@@ -21,7 +21,7 @@ from ctportal.suppression import Cell, protect
 from dashboards.summaries import store as summaries
 
 from .models import Case, CaseNote, IdentityAccess, Referral, Service, Shelter, ShelterStay
-from .vocabulary import ExploitationType, flag_field
+from .vocabulary import ExploitationType, age_band_order, flag_field
 
 
 @dataclass
@@ -36,9 +36,9 @@ class CaseFigures:
     services_by_kind: dict[str, Cell] = field(default_factory=dict)
 
 
-def _breakdown(rows, limit: int) -> dict:
+def _breakdown(rows, limit: int, order=str) -> dict:
     """Cells of a partition of the cases ("" is "not recorded"), protected against subtraction."""
-    cells = {key: Cell(count, limit) for key, count in sorted(rows, key=lambda r: str(r[0]))}
+    cells = {key: Cell(count, limit) for key, count in sorted(rows, key=lambda r: order(r[0]))}
     protect(list(cells.values()))
     return cells
 
@@ -69,7 +69,7 @@ def case_figures(*, user, cases=None) -> CaseFigures:
         assisted=assisted,
         by_exploitation=by_exploitation,
         by_sex=_breakdown(numbers["by_sex"], limit),
-        by_age_band=_breakdown(numbers["by_age_band"], limit),
+        by_age_band=_breakdown(numbers["by_age_band"], limit, order=age_band_order),
         by_nationality=_breakdown(numbers["by_nationality"], limit),
         by_year=_breakdown(numbers["by_year"], limit),
         services_by_kind={kind: Cell(n, limit) for kind, n in numbers["services_by_kind"]},

@@ -36,6 +36,18 @@ class AgeBand(models.TextChoices):
     AGE_48_PLUS = "48+", _("48 and over")
 
 
+def age_band_order(code) -> tuple[int, int]:
+    """Where a band sorts: youngest first, "not recorded" (an empty code) last.
+
+    Every list of bands (pages, PDF, spreadsheet, CSV, API, dashboards) uses
+    this order; the codes do not sort as text ("9--17" would follow "48+").
+    """
+    try:
+        return (0, AgeBand.values.index(code))
+    except ValueError:
+        return (1, 0)
+
+
 # Highest age of each band; the last band has no upper bound.
 AGE_BAND_UPPER = [
     (8, AgeBand.AGE_0_8),

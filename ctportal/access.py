@@ -106,6 +106,15 @@ def can_edit_project(user, project) -> bool:
     return Project.objects.editable_by(user).filter(pk=project.pk).exists()
 
 
+# Donors ask for a report of a project they fund; it is built at once with the
+# figures their own pages show, so nobody else needs to approve it.
+REPORT_REQUESTERS = {Role.DONOR}
+
+
+def can_request_report(user) -> bool:
+    return role_of(user) in REPORT_REQUESTERS
+
+
 # Who may run the IATI check before publishing: the people who publish.
 IATI_CHECKERS = {Role.PROGRAMME_OFFICER, Role.ADMINISTRATOR}
 

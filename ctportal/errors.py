@@ -63,12 +63,48 @@ def _plain(status: int, title: str, message: str) -> HttpResponse:
     return HttpResponse(html, status=status, content_type="text/html; charset=utf-8")
 
 
-def respond(request, status: int, *, with_layout: bool = True) -> HttpResponse:
+def _why_refused(request) -> str:
+    """Why a page is refused, from who is asking; never from the exception or the request."""
+    from ctportal import access
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return _("This page is for signed-in users of the portal. Sign in, then open it again.")
+    role = access.role_of(user)
+    if role is None:
+        return _(
+            "Your account has no role yet, so it may not see anything in the portal. "
+            "Ask an administrator to give it one."
+        )
+    return _(
+        "Your role, %(role)s, does not allow this page or action. If your work needs it, "
+        "ask an administrator."
+    ) % {"role": role.label}
+
+
+def respond(
+    request,
+    status: int,
+    *,
+    with_layout: bool = True,
+    reason: str = "",
+    code: str = "",
+    title: str = "",
+) -> HttpResponse:
     try:
         if request.path.startswith(API_PREFIX):
-            return JsonResponse(error_body(status), status=status)
-        _code, title, message = _messages()[status]
-        context = {"status": status, "title": title, "message": message}
+            body = error_body(status)
+            if reason:
+                body["error"].update(code=code or body["error"]["code"], message=str(reason))
+            return JsonResponse(body, status=status)
+        _code, default_title, message = _messages()[status]
+        if title:
+            # A refusal of its own kind (an expired form): its reason is the message.
+            message, reason = reason, ""
+        elif status == 403 and not reason and with_layout:
+            reason = _why_refused(request)
+        title = title or default_title
+        context = {"status": status, "title": title, "message": message, "reason": reason}
         if with_layout:
             html = loader.render_to_string("errors/page.html", context, request=request)
         else:
@@ -86,6 +122,24 @@ def bad_request(request, exception=None) -> HttpResponse:
 
 def permission_denied(request, exception=None) -> HttpResponse:
     return respond(request, 403)
+
+
+def csrf_failure(request, reason: str = "") -> HttpResponse:
+    """A form sent without its security token (expired page, cookies blocked, another site).
+
+    Django's reason names the missing cookie or token; the reader gets what to do.
+    """
+    return respond(
+        request,
+        403,
+        code="csrf_failed",
+        title=_("The form has expired"),
+        reason=_(
+            "The form could not be accepted: the page it came from had expired, or your "
+            "browser does not keep this portal's cookies. Go back, reload the page and send "
+            "the form again."
+        ),
+    )
 
 
 def page_not_found(request, exception=None) -> HttpResponse:

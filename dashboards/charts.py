@@ -129,7 +129,7 @@ def _order(rows: list[Row], ordered: bool) -> list[Row]:
     )
 
 
-def _keys_by_size(rows: list[Row], index: int, ordered: bool) -> list[tuple[Any, str]]:
+def _keys_by_size(rows: list[Row], index: int, dim: str) -> list[tuple[Any, str]]:
     """Distinct keys of one dimension with their labels, in drawing order."""
     sizes: dict[Any, float] = {}
     labels: dict[Any, str] = {}
@@ -140,8 +140,8 @@ def _keys_by_size(rows: list[Row], index: int, ordered: bool) -> list[tuple[Any,
             0.0 if row.cell.suppressed else float(row.cell.value or 0)
         )
     keys = list(labels)
-    if ordered:
-        keys.sort(key=str)
+    if is_ordered(dim):
+        keys.sort(key=DIMENSIONS[dim].sort_key)
     else:
         keys.sort(key=lambda k: (-sizes[k], labels[k]))
     return [(k, labels[k]) for k in keys]
@@ -171,11 +171,9 @@ def one_way_table(group: Group, limit: int) -> None:
 def two_way_table(group: Group, limit: int) -> tuple[list, list, dict]:
     """A pivot: the first dimension down, the second across (at most MAX_SERIES columns)."""
     first, second = group.dims
-    lines, group.more = take(
-        _keys_by_size(group.rows, 0, is_ordered(first)), limit, is_ordered(first)
-    )
+    lines, group.more = take(_keys_by_size(group.rows, 0, first), limit, is_ordered(first))
     series, group.more_series = take(
-        _keys_by_size(group.rows, 1, is_ordered(second)), MAX_SERIES, is_ordered(second)
+        _keys_by_size(group.rows, 1, second), MAX_SERIES, is_ordered(second)
     )
     cells = {row.keys: row.cell for row in group.rows}
     group.table = {

@@ -122,7 +122,8 @@ def _sort(metric: Metric, dims: tuple[str, ...], rows: list[tuple[tuple, Any]]) 
     def sort_key(row):
         keys, value = row
         ordered = [
-            (str(k) if DIMENSIONS[d].ordered else "") for d, k in zip(dims, keys, strict=True)
+            (DIMENSIONS[d].sort_key(k) if DIMENSIONS[d].ordered else "")
+            for d, k in zip(dims, keys, strict=True)
         ]
         return (*ordered, -(value or 0), [str(k) for k in keys])
 
@@ -330,7 +331,8 @@ def _shown_order(dims: tuple[str, ...], rows: list[Row]) -> list[Row]:
 
     def key(row: Row):
         ordered = [
-            str(k) if DIMENSIONS[d].ordered else "" for d, k in zip(dims, row.keys, strict=True)
+            DIMENSIONS[d].sort_key(k) if DIMENSIONS[d].ordered else ""
+            for d, k in zip(dims, row.keys, strict=True)
         ]
         if row.cell.suppressed:
             return (*ordered, 1, 0, row.labels)

@@ -28,8 +28,13 @@ class Dimension:
     code: str
     label: Any
     labels: Callable[[list[Key]], dict[Key, str]] | None = None
-    # Ordered keys (years, quarters) sort by key; others by value, largest first.
+    # Ordered keys (years, quarters, age bands) sort by key; others by value, largest first.
     ordered: bool = False
+    # The order of an ordered dimension whose keys do not sort as text ("9--17" before "48+").
+    order: Callable[[Key], Any] | None = None
+
+    def sort_key(self, key: Key) -> Any:
+        return self.order(key) if self.order else str(key)
 
 
 @dataclass(frozen=True)
@@ -87,9 +92,9 @@ class UnknownMetric(LookupError):
     pass
 
 
-def dimension(code: str, label, *, labels=None, ordered: bool = False) -> Dimension:
+def dimension(code: str, label, *, labels=None, ordered: bool = False, order=None) -> Dimension:
     """Declare a dimension once; metrics of every app refer to it by code."""
-    DIMENSIONS[code] = Dimension(code, label, labels, ordered)
+    DIMENSIONS[code] = Dimension(code, label, labels, ordered or order is not None, order)
     return DIMENSIONS[code]
 
 

@@ -23,6 +23,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from ctportal.formats import xlsx_format
+
 from . import iati
 from .models import (
     ExportStatus,
@@ -175,7 +177,7 @@ def _xlsx_cells(sheet, columns: list[tuple[str, str]], row: dict[str, Any]) -> l
         elif isinstance(row[key], Decimal):
             cell.number_format = "#,##0.00"
         elif row[key] is not None:
-            cell.number_format = "yyyy-mm-dd"
+            cell.number_format = xlsx_format()
         cells.append(cell)
     return cells
 

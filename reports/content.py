@@ -158,8 +158,8 @@ def _summary(project: Project, period: str) -> list[tuple[str, str]]:
         (_("Code"), project.code),
         (_("IATI identifier"), project.iati_identifier),
         (_("Status"), str(project.get_status_display())),
-        (_("Start"), date_format(project.start, "j F Y")),
-        (_("End"), date_format(project.end, "j F Y")),
+        (_("Start"), date_format(project.start)),
+        (_("End"), date_format(project.end)),
         (_("Recipient countries"), countries or "—"),
         (_("Reporting organisation"), str(project.reporting_organisation)),
         (_("Donors"), donors or "—"),
@@ -252,7 +252,7 @@ def _indicators(reader, project: Project, start: datetime.date, end: datetime.da
 
 
 def _dates(start: datetime.date, end: datetime.date) -> str:
-    return f"{date_format(start, 'j M Y')} – {date_format(end, 'j M Y')}"
+    return f"{date_format(start)} – {date_format(end)}"
 
 
 def _sessions(sessions, limit: int) -> list[dict[str, Any]]:
@@ -283,27 +283,34 @@ def _protect_sessions(rows: list[dict[str, Any]]) -> None:
     Its columns add up to figures the report shows (the participations and the
     breakdown by sex), and each session's women, men and others to its total.
     """
+    parts = ("female", "male", "other")
     for _round in range(4):
-        before = sum(row[key].suppressed for row in rows for key in ("total", "female", "male"))
+        before = sum(row[key].suppressed for row in rows for key in ("total", *parts))
         protect([row["total"] for row in rows])
-        for key in ("female", "male"):
+        for key in parts:
             protect([row[key] for row in rows])
         for row in rows:
-            total, female, male = row["total"], row["female"], row["male"]
-            if total.suppressed:
-                for part in (female, male):
-                    if part.value and not part.suppressed:
-                        part.hidden = True
-            others = (total.value or 0) - (female.value or 0) - (male.value or 0)
-            protect([female, male], unseen=others)
-        after = sum(row[key].suppressed for row in rows for key in ("total", "female", "male"))
+            if row["total"].suppressed:
+                for key in parts:
+                    if row[key].value and not row[key].suppressed:
+                        row[key].hidden = True
+            protect([row[key] for key in parts])
+        after = sum(row[key].suppressed for row in rows for key in ("total", *parts))
         if after == before:
             return
 
 
-def _labelled(cells: dict, labels: dict, *, unknown: str) -> list[tuple[str, Cell]]:
-    """Shown counts largest first, then hidden ones by label: their order must not rank them."""
+def _labelled(
+    cells: dict, labels: dict, *, unknown: str, in_order: bool = False
+) -> list[tuple[str, Cell]]:
+    """Shown counts largest first, then hidden ones by label: their order must not rank them.
+
+    ``in_order`` keeps the order the selector gives (age bands youngest first, as
+    on the pages): a fixed order ranks nothing either.
+    """
     rows = [(str(labels.get(key) or key or unknown), cell) for key, cell in cells.items()]
+    if in_order:
+        return rows
     return sorted(
         rows,
         key=lambda row: (
@@ -351,7 +358,12 @@ def _assistance(reader: User, cases) -> dict[str, Any]:
             ),
             Breakdown(
                 _("By age at identification"),
-                _labelled(figures.by_age_band, dict(vocabulary.AgeBand.choices), unknown=unknown),
+                _labelled(
+                    figures.by_age_band,
+                    dict(vocabulary.AgeBand.choices),
+                    unknown=unknown,
+                    in_order=True,
+                ),
             ),
             Breakdown(
                 _("By type of exploitation (a case may have several)"),

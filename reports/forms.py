@@ -31,8 +31,12 @@ class NarrativeFields(forms.Form):
     next_steps = _narrative_field("next_steps", _("What comes in the next period."))
 
 
-class ReportForm(NarrativeFields):
-    project = forms.ModelChoiceField(label=_("Project"), queryset=None)
+class PeriodFields(forms.Form):
+    project = forms.ModelChoiceField(
+        label=_("Project"),
+        queryset=None,
+        error_messages={"invalid_choice": _("Choose one of the projects in the list.")},
+    )
     period_kind = forms.ChoiceField(
         label=_("Period"), choices=PeriodKind.choices, initial=PeriodKind.QUARTER
     )
@@ -47,11 +51,19 @@ class ReportForm(NarrativeFields):
     )
     language = forms.ChoiceField(label=_("Language of the report"), choices=settings.LANGUAGES)
 
-    field_order = ["project", "period_kind", "period", "language"]
-
     def __init__(self, *args, projects, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = projects
+
+
+class ReportForm(PeriodFields, NarrativeFields):
+    """An officer's new report: the period, then the narrative written before generating."""
+
+    field_order = ["project", "period_kind", "period", "language"]
+
+
+class RequestForm(PeriodFields):
+    """A donor's request: a project they fund, a period and a language; no narrative."""
 
 
 class NarrativeForm(NarrativeFields):

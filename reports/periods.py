@@ -81,8 +81,8 @@ def period_label(kind: str, start: datetime.date, end: datetime.date) -> str:
     if kind == PeriodKind.YEAR:
         return _("Year %(year)s") % {"year": start.year}
     return _("Whole project (%(start)s – %(end)s)") % {
-        "start": date_format(start, "j M Y"),
-        "end": date_format(end, "j M Y"),
+        "start": date_format(start),
+        "end": date_format(end),
     }
 
 
@@ -124,8 +124,8 @@ def check_within_project(period: Period, project) -> None:
                 )
                 % {
                     "period": period.label,
-                    "start": date_format(project.start, "j M Y"),
-                    "end": date_format(project.end, "j M Y"),
+                    "start": date_format(project.start),
+                    "end": date_format(project.end),
                 }
             }
         )

@@ -17,30 +17,21 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
-from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ctportal import access
 from ctportal.audit import check_version, save_with_history
 from ctportal.jobs import job_finish, job_queue, job_run, job_store, job_touch
-from projects.models import Project, ProjectStatus
+from projects.models import Project
 
-from . import periods
+from . import periods, selectors
 from .models import DonorReport, ReportStatus, ReportStep
 
 logger = logging.getLogger(__name__)
 
 NARRATIVE_FIELDS = ("summary", "challenges", "next_steps")
-# The schedule makes the previous quarter's report on any of a quarter's first days,
-# so a day the beat missed is caught up on the next.
-SCHEDULE_DAYS = 7
-SCHEDULED_STATUSES = (
-    ProjectStatus.IMPLEMENTATION,
-    ProjectStatus.FINALISATION,
-    ProjectStatus.CLOSED,
-)
+SCHEDULE_DAYS = selectors.SCHEDULE_DAYS
 
 
 def _require_editor(user, project: Project) -> None:
@@ -108,6 +99,77 @@ def report_create(
     except IntegrityError:  # created by someone else in the meantime
         raise _duplicate_error(resolved) from None
     return report
+
+
+@transaction.atomic
+def report_request(
+    *, user, project: Project, period_kind: str, period: str = "", language: str
+) -> tuple[DonorReport, bool]:
+    """A donor's report of a project they fund, built at once; ``(report, created)``.
+
+    No one approves it: the files hold the figures the donor's own pages show
+    (read with a donor's scope and small-cell limits, as every donor report
+    is), with no narrative. A finished report of the same period and language
+    is returned instead of a new one. ValidationError keyed by field for a
+    project outside the donor's scope (worded as for any unknown choice), a
+    bad period or language, or a report the project team is still preparing.
+    """
+    if not access.can_request_report(user):
+        raise PermissionDenied
+    if not Project.objects.visible_to(user).filter(pk=project.pk).exists():
+        raise ValidationError({"project": _("Choose one of the projects your organisation funds.")})
+    errors: dict[str, list[str]] = {}
+    resolved = None
+    try:
+        resolved = periods.resolve(period_kind, period, project)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if language not in dict(settings.LANGUAGES):
+        errors["language"] = [_("Choose English, Arabic or French.")]
+    if errors:
+        raise ValidationError(errors)
+    same = DonorReport.objects.select_for_update().filter(
+        project=project,
+        period_kind=resolved.kind,
+        period_start=resolved.start,
+        period_end=resolved.end,
+        language=language,
+    )
+    existing = list(same.order_by("pk"))
+    ready = [report for report in existing if report.status == ReportStatus.DONE]
+    if ready:
+        return ready[0], False
+    own = [report for report in existing if not report.scheduled]
+    if own and own[0].requested_by_id != user.pk:
+        raise ValidationError(
+            {
+                "period": _(
+                    "The project team is preparing the report for %(period)s; it appears in "
+                    "your list of reports once it is ready."
+                )
+                % {"period": resolved.label}
+            }
+        )
+    if own:
+        report = own[0]
+        if report.in_progress:
+            return report, False
+    else:
+        report = DonorReport(
+            project=project,
+            period_kind=resolved.kind,
+            period_start=resolved.start,
+            period_end=resolved.end,
+            language=language,
+            requested_by=user,
+        )
+        try:
+            with transaction.atomic():
+                save_with_history(report, user=user)
+        except IntegrityError:  # asked for twice at once
+            raise _duplicate_error(resolved) from None
+    report._history_user = user
+    return _queue(report, user=user), True
 
 
 def _same_period(report: DonorReport):
@@ -220,18 +282,6 @@ def _build_files(report: DonorReport) -> None:
     )
 
 
-def _active_in(period: periods.Period):
-    return (
-        Project.objects.filter(status__in=SCHEDULED_STATUSES)
-        .annotate(
-            report_start=Coalesce("actual_start", "planned_start"),
-            report_end=Coalesce("actual_end", "planned_end"),
-        )
-        .filter(Q(report_start__lte=period.end) & Q(report_end__gte=period.start))
-        .order_by("code")
-    )
-
-
 def scheduled_reports_create(
     *, today: datetime.date | None = None, languages: Iterable[str] = ("en",)
 ) -> list[DonorReport]:
@@ -247,7 +297,7 @@ def scheduled_reports_create(
         return []
     languages = [code for code in languages if code in dict(settings.LANGUAGES)]
     queued = []
-    for project in _active_in(period):
+    for project in selectors.projects_reported_in(period):
         for language in languages:
             try:
                 with transaction.atomic():

@@ -25,7 +25,7 @@ from ctportal.forms import add_service_errors
 from projects.models import Project
 
 from . import periods, selectors, services
-from .forms import NarrativeForm, ReportForm
+from .forms import NarrativeForm, ReportForm, RequestForm
 from .models import DonorReport, ReportStatus
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,9 @@ def report_list(request: HttpRequest) -> HttpResponse:
             "page_obj": page,
             "reports": page.object_list,
             "can_create": can_create,
+            "can_request": access.can_request_report(request.user),
             "is_donor": access.role_of(request.user) == access.Role.DONOR,
+            "schedule": selectors.report_schedule(user=request.user),
         },
     )
 
@@ -71,7 +73,9 @@ def report_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def report_create(request: HttpRequest) -> HttpResponse:
-    """A new report: project, period, language and the narrative written before generating."""
+    """A new report: officers write one; donors ask for one of a project they fund."""
+    if access.can_request_report(request.user):
+        return _report_request(request)
     projects = selectors.reportable_projects(request.user)
     project = _project_param(request)
     if access.role_of(request.user) not in access.PROJECT_EDITORS or (
@@ -111,6 +115,58 @@ def report_create(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "project": project,
+            "offered": periods.offered(project) if project is not None else [],
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _report_request(request: HttpRequest) -> HttpResponse:
+    """A donor's report of a project they fund, built at once with their own figures."""
+    projects = selectors.reportable_projects(request.user)
+    project = _project_param(request)
+    if request.method == "POST":
+        form = RequestForm(request.POST, projects=projects)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                report, created = services.report_request(
+                    user=request.user,
+                    project=data["project"],
+                    period_kind=data["period_kind"],
+                    period=data["period"],
+                    language=data["language"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                report.refresh_from_db(fields=["status"])
+                if not created and report.status == ReportStatus.DONE:
+                    messages.info(request, _("This report is ready already."))
+                elif report.status == ReportStatus.DONE:
+                    messages.success(request, _("The report is ready to download."))
+                else:
+                    messages.info(
+                        request,
+                        _("The report is being generated. This page shows when it is ready."),
+                    )
+                return redirect("reports:detail", pk=report.pk)
+        project = form.cleaned_data.get("project") if hasattr(form, "cleaned_data") else project
+    else:
+        initial = {"language": request.LANGUAGE_CODE}
+        if project is not None:
+            initial["project"] = project.pk
+        elif projects.count() == 1:
+            project = projects.get()
+            initial["project"] = project.pk
+        form = RequestForm(initial=initial, projects=projects)
+    return render(
+        request,
+        "reports/report_form.html",
+        {
+            "form": form,
+            "project": project,
+            "requesting": True,
             "offered": periods.offered(project) if project is not None else [],
         },
         status=400 if form.errors else 200,

@@ -12,12 +12,14 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ctportal.formats import xlsx_format
 from ctportal.suppression import Cell
 
 from .content import Breakdown, ReportContent
@@ -102,7 +104,7 @@ def _put(cell, value: Any, *, money: bool = False) -> None:
             cell.number_format = "#,##0.0#"
     elif hasattr(value, "isoformat"):
         cell.value = value
-        cell.number_format = "yyyy-mm-dd"
+        cell.number_format = xlsx_format()
     else:
         _text(cell, str(value))
 
@@ -115,7 +117,7 @@ def _summary(book: Workbook, c: ReportContent) -> None:
         % {
             "period": c.period_label,
             "language": c.language_name,
-            "date": c.generated_at.strftime("%Y-%m-%d %H:%M UTC"),
+            "date": date_format(c.generated_at, "DATETIME_FORMAT") + " UTC",
         }
     )
     sheet.title(_("Project summary"))
@@ -188,7 +190,7 @@ def _breakdowns(sheet: Sheet, breakdowns: list[Breakdown], heading: str) -> None
 
 
 def _trainings(book: Workbook, c: ReportContent) -> None:
-    sheet = Sheet(book, _("Trainings"), [44, 20, 12, 12, 24, 13, 11, 11], rtl=c.rtl)
+    sheet = Sheet(book, _("Trainings"), [44, 20, 14, 14, 24, 13, 13, 13, 16], rtl=c.rtl)
     sheet.header(
         _("Title"),
         _("Kind"),
@@ -198,8 +200,10 @@ def _trainings(book: Workbook, c: ReportContent) -> None:
         _("Participants"),
         _("Women"),
         _("Men"),
+        _("Other or not recorded"),
     )
     sheet.freeze_below()
+    not_recorded = _("not recorded")
     for row in c.sessions:
         sheet.values(
             row["title"],
@@ -208,8 +212,9 @@ def _trainings(book: Workbook, c: ReportContent) -> None:
             row["end"],
             row["place"],
             row["total"],
-            row["female"],
-            row["male"],
+            row["female"] if row["sex_recorded"] else not_recorded,
+            row["male"] if row["sex_recorded"] else not_recorded,
+            row["other"],
         )
     people = Sheet(book, _("People trained"), [40, 14], rtl=c.rtl)
     people.title(_("People trained"))

@@ -19,6 +19,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from ctportal.formats import xlsx_format
 from projects.exports import FORMULA_START
 
 from .models import Stage
@@ -150,7 +151,7 @@ def render_xlsx(kind: str, records: QuerySet) -> bytes:
                 # Text stays text, even when it starts with "=".
                 cell.data_type = "s"
             elif hasattr(value, "isoformat"):
-                cell.number_format = "yyyy-mm-dd"
+                cell.number_format = xlsx_format()
             cells.append(cell)
         sheet.append(cells)
     buffer = io.BytesIO()

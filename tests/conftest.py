@@ -13,6 +13,16 @@ def _clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a page asked for in French leaves French
+    active in the thread (LocaleMiddleware), and labels of later tests would follow it."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _force_login_gives_the_second_factor(monkeypatch):
     """``client.force_login`` skips the password; for accounts with a second factor, it too.
 

@@ -18,6 +18,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from ctportal.formats import xlsx_format
 from projects.exports import FORMULA_START
 
 from .models import SessionKind, SessionStatus
@@ -46,12 +47,15 @@ def session_columns() -> list[tuple[str, str]]:
         ("participants", _("Participants")),
         ("female", _("Women")),
         ("male", _("Men")),
+        ("other", _("Other or not recorded")),
     ]
 
 
 def session_rows(sessions: QuerySet, *, limit: int) -> Iterator[dict[str, Any]]:
     """One dict per session of a list already scoped and annotated with its totals."""
     kinds, statuses = dict(SessionKind.choices), dict(SessionStatus.choices)
+    # Not a zero: nobody's sex was recorded as a woman or a man.
+    not_recorded = _("not recorded")
     queryset = sessions.prefetch_related("partners", "facilitators")
     for session in queryset.iterator(chunk_size=CHUNK_SIZE):
         cells = session_cells(session, limit)
@@ -70,8 +74,9 @@ def session_rows(sessions: QuerySet, *, limit: int) -> Iterator[dict[str, Any]]:
             "partners": "; ".join(o.name for o in session.partners.all()),
             "facilitators": "; ".join(o.name for o in session.facilitators.all()),
             "participants": cells["total"].shown,
-            "female": cells["female"].shown,
-            "male": cells["male"].shown,
+            "female": cells["female"].shown if cells["sex_recorded"] else not_recorded,
+            "male": cells["male"].shown if cells["sex_recorded"] else not_recorded,
+            "other": cells["other"].shown,
         }
 
 
@@ -120,7 +125,7 @@ def render_xlsx(sessions: QuerySet, *, limit: int) -> bytes:
                 # Text stays text, even when it starts with "=".
                 cell.data_type = "s"
             elif hasattr(row[key], "isoformat"):
-                cell.number_format = "yyyy-mm-dd"
+                cell.number_format = xlsx_format()
             cells.append(cell)
         sheet.append(cells)
     buffer = io.BytesIO()

@@ -30,12 +30,27 @@ from .models import (
 from .selectors import Cell, _round, protect, sessions_with_totals
 
 
-def session_cells(session: TrainingSession, limit: int) -> dict[str, Cell]:
-    """A session's total, women and men as an aggregate-only viewer may see them."""
+def session_cells(session: TrainingSession, limit: int) -> dict[str, Any]:
+    """A session's total, women, men and the rest as an aggregate-only viewer may see them.
+
+    ``other`` counts participants recorded as "other or not stated", apart from
+    women and men, so that a session whose sex nobody recorded does not read as
+    "0 women, 0 men"; ``sex_recorded`` is False when no one is recorded as a
+    woman or a man, and pages then say "not recorded" instead of two zeros. The
+    rest is a cell like the others for small-cell suppression.
+    """
     total = session.participant_total or 0
-    female, male = Cell(session.female, limit), Cell(session.male, limit)
-    protect([female, male], unseen=total - (session.female or 0) - (session.male or 0))
-    return {"total": Cell(total, limit), "female": female, "male": male}
+    women, men = session.female or 0, session.male or 0
+    female, male = Cell(women, limit), Cell(men, limit)
+    other = Cell(max(total - women - men, 0), limit)
+    protect([female, male, other])
+    return {
+        "total": Cell(total, limit),
+        "female": female,
+        "male": male,
+        "other": other,
+        "sex_recorded": bool(women or men),
+    }
 
 
 def session_list(*, user, params) -> tuple[TrainingSessionFilter, QuerySet]:
@@ -148,6 +163,10 @@ def session_breakdown(*, session: TrainingSession, user) -> dict[str, Any]:
         "total": Cell(total, limit),
         "female": by_sex.get(Sex.FEMALE, Cell(0, limit)),
         "male": by_sex.get(Sex.MALE, Cell(0, limit)),
+        # Nobody recorded as a woman or a man: the page says "not recorded", not "0".
+        "sex_recorded": bool(
+            by_sex.get(Sex.FEMALE, Cell(0, 0)).value or by_sex.get(Sex.MALE, Cell(0, 0)).value
+        ),
     }
     pre, post = _round(scores["pre"]), _round(scores["post"])
     breakdown["scores"] = {

@@ -28,6 +28,8 @@ SECRET_KEY = env("SECRET_KEY", default="embedded-insecure-key-change-me")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A refused form gets the portal's own page (ctportal.errors), not Django's bare one.
+CSRF_FAILURE_VIEW = "ctportal.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -280,6 +282,8 @@ AXES_CLIENT_IP_CALLABLE = "ctportal.network.client_ip"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ar", _("Arabic")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date format per language, everywhere (ctportal/formats).
+FORMAT_MODULE_PATH = ["ctportal.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -104,3 +104,30 @@ def test_a_json_body_too_large_is_413_in_the_api_format(users, settings, url):
     )
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "request_too_large"
+
+
+def test_a_refusal_says_why_from_the_role_not_the_exception(db):
+    from django.core.exceptions import PermissionDenied
+
+    from ctportal.access import Role
+
+    request = RequestFactory().get("/reports/new/")
+    request.user = f.UserFactory(role=Role.ANALYST)
+    html = errors.permission_denied(request, PermissionDenied("case 42 of Amal")).content.decode()
+    assert "Your role, Analyst, does not allow" in html
+    assert "Amal" not in html
+    request.user = f.UserFactory(role="")
+    assert "has no role yet" in errors.permission_denied(request).content.decode()
+
+
+def test_a_refused_form_gets_the_portal_page_and_the_api_json(db):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/accounts/login/", {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "The form has expired" in html and "reload the page" in html
+    assert 'class="topbar"' in html
+    response = errors.csrf_failure(RequestFactory().post("/api/v1/projects/"), reason="x")
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/json"
+    assert b'"code": "csrf_failed"' in response.content

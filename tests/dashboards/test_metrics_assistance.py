@@ -264,3 +264,25 @@ def test_case_metrics_never_leak_rows(caseload, users):
             }
             assert record["value"] is None or record["value"] > 10
             assert not references & {str(v) for v in record.values()}
+
+
+def test_age_bands_come_youngest_first_whatever_their_counts(portfolio, users):
+    from dashboards.charts import _keys_by_size
+
+    for age, number in [(40, 30), (12, 20), (19, 25), (5, 12)]:
+        f.CaseFactory.create_batch(
+            number,
+            country_office=portfolio["egypt"],
+            project=portfolio["p_eg"],
+            age_at_identification=age,
+        )
+    ages = figures("cases_identified", user=users["admin"], dimensions=["age_band"])
+
+    # Band order, not the largest first, and not as text ("9--17" after "48+").
+    assert [row.keys[0] for row in ages.rows] == ["0--8", "9--17", "18--20", "39--47"]
+    assert [key for key, _label in _keys_by_size(ages.rows, 0, "age_band")] == [
+        "0--8",
+        "9--17",
+        "18--20",
+        "39--47",
+    ]

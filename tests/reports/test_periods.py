@@ -104,7 +104,8 @@ def test_labels_follow_the_language(project):
     assert periods.resolve("year", "2021", project).label == "Year 2021"
     with translation.override("fr"):
         whole = periods.resolve("project", "", project).label
-    assert "Déc 2022" in whole
+    # French abbreviates months in lower case: "déc.", never "Déc".
+    assert "31 déc. 2022" in whole
 
 
 def test_offered_periods_are_the_project_quarters_and_years(project):

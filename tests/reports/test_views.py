@@ -116,7 +116,7 @@ def test_editors_get_the_form_with_the_project_periods(as_user, portfolio, name)
     assert response.context["form"]["project"].value() == portfolio["p_lb"].pk
 
 
-@pytest.mark.parametrize("name", NOT_EDITORS)
+@pytest.mark.parametrize("name", SEE_BUT_NOT_EDIT)
 def test_others_may_not_open_the_form(as_user, portfolio, name):
     client = as_user(name)
 

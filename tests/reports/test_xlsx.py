@@ -63,7 +63,7 @@ def test_suppressed_counts_are_the_text_a_donor_sees(make_report):
     book = workbook(make_report())
 
     trainings = rows(book["Trainings"])[1]
-    assert trainings[5:] == (21, "<5", "*")
+    assert trainings[5:] == (21, "<5", 12, "*")
     people = pairs(book["People trained"])
     assert (people["People trained"], people["Female"], people["Male"]) == (21, "<5", 12)
     assert people["Other or not stated"] == "*"
@@ -107,3 +107,16 @@ def test_arabic_workbook_reads_right_to_left(make_report):
     assert "لبنان (100%)" in values
     assert "تم تدريب مفتشي العمل في بيروت" in values
     assert "التدريبات" in book.sheetnames
+
+
+def test_sessions_whose_sex_was_not_recorded_say_so(make_report, project_data):
+    session = project_data["project"].training_sessions.get(
+        title="Victim identification for labour inspectors"
+    )
+    session.participant_counts.filter(sex__in=["female", "male"]).delete()
+
+    book = workbook(make_report())
+
+    trainings = rows(book["Trainings"])
+    assert trainings[0][5:] == ("Participants", "Women", "Men", "Other or not recorded")
+    assert trainings[1][6:] == ("not recorded", "not recorded", 6)

@@ -107,10 +107,40 @@ def test_anonymous_gets_the_one_error_format(trainings):
 def test_session_totals_are_hidden_below_five_for_donors(portfolio, users, trainings):
     admin = client_for(users["admin"]).get(f"{SESSIONS}{trainings['p_eg'].pk}/").json()
     donor = client_for(users["donor_a"]).get(f"{SESSIONS}{trainings['p_eg'].pk}/").json()
-    assert admin["participants"] == {"total": 6, "female": 2, "male": 4, "suppressed": False}
-    assert donor["participants"] == {"total": 6, "female": None, "male": None, "suppressed": True}
+    assert admin["participants"] == {
+        "total": 6,
+        "female": 2,
+        "male": 4,
+        "other": 0,
+        "sex_recorded": True,
+        "suppressed": False,
+    }
+    assert donor["participants"] == {
+        "total": 6,
+        "female": None,
+        "male": None,
+        "other": 0,
+        "sex_recorded": True,
+        "suppressed": True,
+    }
     assert admin["audiences"] == ["police"]
     assert admin["host_country"] == "EG"
+
+
+def test_sex_not_recorded_is_not_zero_women_and_men(portfolio, users):
+    session = f.TrainingSessionFactory(project=portfolio["p_eg"])
+    f.ParticipantCountFactory(session=session, sex="other", count=40)
+
+    body = client_for(users["donor_a"]).get(f"{SESSIONS}{session.pk}/").json()
+
+    assert body["participants"] == {
+        "total": 40,
+        "female": None,
+        "male": None,
+        "other": 40,
+        "sex_recorded": False,
+        "suppressed": False,
+    }
 
 
 def test_session_filters_and_ordering(portfolio, users, trainings):
@@ -353,7 +383,14 @@ def test_officer_creates_a_session_with_counts(portfolio, users):
     )
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert body["participants"] == {"total": 20, "female": 7, "male": 13, "suppressed": False}
+    assert body["participants"] == {
+        "total": 20,
+        "female": 7,
+        "male": 13,
+        "other": 0,
+        "sex_recorded": True,
+        "suppressed": False,
+    }
     assert body["audiences"] == ["border_guards"]
     assert response["Location"].endswith(f"{SESSIONS}{body['id']}/")
     session = TrainingSession.objects.get(pk=body["id"])

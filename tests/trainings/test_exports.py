@@ -1,3 +1,5 @@
+import csv
+import io
 from io import BytesIO
 
 from openpyxl import load_workbook
@@ -31,3 +33,22 @@ def test_xlsx_has_one_row_per_session_with_typed_dates(portfolio):
     assert rows[1][5].date() == session.start_date
     # Two participants: hidden from aggregate viewers.
     assert rows[1][13] == "<5"
+
+
+def test_sex_not_recorded_is_said_not_zero_in_csv_and_xlsx(portfolio):
+    from django.utils import translation
+
+    session = f.TrainingSessionFactory(project=portfolio["p_eg"], title="Head count only")
+    f.ParticipantCountFactory(session=session, sex="other", count=40)
+
+    header, row = list(
+        csv.reader(io.StringIO(render_csv(_sessions(), limit=4).decode("utf-8-sig")))
+    )
+    assert header[-4:] == ["Participants", "Women", "Men", "Other or not recorded"]
+    assert row[-4:] == ["40", "not recorded", "not recorded", "40"]
+    with translation.override("fr"):
+        sheet = load_workbook(BytesIO(render_xlsx(_sessions(), limit=4))).active
+    values = list(sheet.iter_rows(values_only=True))[1]
+    assert values[-4:] == (40, "non renseigné", "non renseigné", 40)
+    # Dates are real dates, shown as the French pages show them.
+    assert sheet.cell(row=2, column=6).number_format.startswith("[$-40C]d mmm yyyy")

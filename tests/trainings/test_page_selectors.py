@@ -24,15 +24,41 @@ def test_protect_counts_the_unseen_part_of_the_total():
     assert [c.shown for c in protect([Cell(5, 4), Cell(5, 4)], unseen=2)] == ["*", 5]
 
 
+def _shown(cells):
+    return {k: v.shown for k, v in cells.items() if k != "sex_recorded"}
+
+
 def test_session_cells_for_aggregate_viewers(portfolio):
     session = f.TrainingSessionFactory(project=portfolio["p_eg"])
     f.ParticipantCountFactory(session=session, sex="female", count=3)
     f.ParticipantCountFactory(session=session, sex="male", count=9)
     session = sessions_with_totals(TrainingSession.objects.all()).get()
     cells = page_selectors.session_cells(session, 4)
-    assert {k: v.shown for k, v in cells.items()} == {"total": 12, "female": "<5", "male": "*"}
+    assert _shown(cells) == {"total": 12, "female": "<5", "male": "*", "other": 0}
+    assert cells["sex_recorded"] is True
     cells = page_selectors.session_cells(session, 0)
-    assert {k: v.shown for k, v in cells.items()} == {"total": 12, "female": 3, "male": 9}
+    assert _shown(cells) == {"total": 12, "female": 3, "male": 9, "other": 0}
+
+
+def test_session_cells_count_unrecorded_sex_apart_and_suppress_it(portfolio):
+    session = f.TrainingSessionFactory(project=portfolio["p_eg"])
+    f.ParticipantCountFactory(session=session, sex="other", count=40)
+    session = sessions_with_totals(TrainingSession.objects.all()).get()
+    cells = page_selectors.session_cells(session, 4)
+    # Nobody recorded as a woman or a man: not "0 women, 0 men".
+    assert cells["sex_recorded"] is False
+    assert _shown(cells)["other"] == 40
+
+    mixed = f.TrainingSessionFactory(project=portfolio["p_eg"])
+    f.ParticipantCountFactory(session=mixed, sex="female", count=20)
+    f.ParticipantCountFactory(session=mixed, sex="male", count=15)
+    f.ParticipantCountFactory(session=mixed, sex="other", count=2)
+    mixed = sessions_with_totals(TrainingSession.objects.filter(pk=mixed.pk)).get()
+    cells = page_selectors.session_cells(mixed, 4)
+    # The small "other or not recorded" cell is hidden, and one more so that it
+    # cannot be worked out from the total.
+    assert _shown(cells) == {"total": 37, "female": 20, "male": "*", "other": "<5"}
+    assert cells["sex_recorded"] is True
 
 
 def test_breakdown_merges_people_and_counts_and_scores(portfolio, users):

@@ -85,8 +85,20 @@ class CountryWordField(UpperSlugField):
 
 class ParticipantTotalsSerializer(serializers.Serializer):
     total = serializers.IntegerField(allow_null=True)
-    female = serializers.IntegerField(allow_null=True)
-    male = serializers.IntegerField(allow_null=True)
+    female = serializers.IntegerField(
+        allow_null=True, help_text="Null when hidden, or when sex_recorded is false."
+    )
+    male = serializers.IntegerField(
+        allow_null=True, help_text="Null when hidden, or when sex_recorded is false."
+    )
+    other = serializers.IntegerField(
+        allow_null=True,
+        help_text="Participants recorded as other or with no sex stated, apart from women and men.",
+    )
+    sex_recorded = serializers.BooleanField(
+        help_text="False when no participant is recorded as a woman or a man: their sex was "
+        "not recorded, which is not the same as no women and no men."
+    )
     suppressed = serializers.BooleanField(
         help_text="True when a count from 1 to 4 is hidden (null) for aggregate-only viewers."
     )
@@ -142,11 +154,13 @@ class TrainingSessionSerializer(serializers.ModelSerializer):
         # Women and men are protected together: with the total, one gives the other away.
         cells = session_cells(session, _limit(self.context))
         shown, hidden = {}, False
-        for name in ("total", "female", "male"):
+        for name in ("total", "female", "male", "other"):
             value, suppressed = shown_value(cells[name])
             shown[name] = value
             hidden = hidden or suppressed
-        return {**shown, "suppressed": hidden}
+        if not cells["sex_recorded"]:
+            shown["female"] = shown["male"] = None
+        return {**shown, "sex_recorded": cells["sex_recorded"], "suppressed": hidden}
 
 
 class ParticipantSerializer(serializers.ModelSerializer):

@@ -136,6 +136,8 @@ class TrainingSessionViewSet(
         "participants_total": "participants.total",
         "participants_female": "participants.female",
         "participants_male": "participants.male",
+        "participants_other": "participants.other",
+        "participants_sex_recorded": "participants.sex_recorded",
         "participants_suppressed": "participants.suppressed",
         "version": "version",
         "updated_at": "updated_at",

@@ -71,9 +71,20 @@ def _rows(cells: dict, labels: dict) -> list[dict[str, Any]]:
 
 
 @register.simple_tag
-def session_cells(session, limit) -> dict[str, str]:
-    """A session's total, women and men, formatted and protected for aggregate viewers."""
-    return {key: _shown(value.shown) for key, value in _session_cells(session, limit).items()}
+def session_cells(session, limit) -> dict[str, Any]:
+    """A session's total, women, men and the rest, formatted and protected for aggregate
+    viewers; women and men read "not recorded" when nobody's sex was recorded as either."""
+    cells = _session_cells(session, limit)
+    shown = {key: _shown(cells[key].shown) for key in ("total", "female", "male", "other")}
+    if not cells["sex_recorded"]:
+        shown["female"] = shown["male"] = not_recorded()
+    return shown
+
+
+@register.simple_tag
+def not_recorded() -> str:
+    """What a count of women or men reads when no one's sex was recorded as either."""
+    return format_html('<span class="muted not-recorded">{}</span>', _("not recorded"))
 
 
 @register.simple_tag
