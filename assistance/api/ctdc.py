@@ -25,6 +25,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
@@ -251,7 +252,8 @@ class ExportViewSet(
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
         description="The finished file; 404 for anyone but its owner or while not ready.",
     )
-    @action(detail=True, methods=["get"])
+    # The file itself is not rendered; an error (404) is always JSON, whatever ?format= says.
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer])
     def download(self, request, pk=None):
         export = downloadable_ctdc_export(request.user, int(pk))
         if export is None:

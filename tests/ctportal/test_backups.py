@@ -37,6 +37,15 @@ def manifest_for(vendor: str) -> dict:
     }
 
 
+@pytest.fixture(autouse=True)
+def empty_media(settings):
+    """A media storage of this test's own: other tests' files are not in its backup."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+
+
 @pytest.fixture
 def stored_file():
     name = default_storage.save("documents/2026/minutes.txt", ContentFile(b"minutes\n"))

@@ -293,7 +293,7 @@ def aggregate_data(breakdown) -> dict:
         },
         "results": [
             {
-                "value": row.value,
+                "value": None if row.value is None else str(row.value),
                 "label": row.label,
                 "sessions": row.sessions,
                 **cells(row.people_trained, row.attendances),
