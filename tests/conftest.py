@@ -115,3 +115,7 @@ EXPECTED_PROJECTS = {
     "admin": {"p_eg", "p_lb", "p_both"},
     "norole": set(),
 }
+# What each user reaches through the pages of the projects, trainings and research
+# sections: case workers see their office's projects in queries but use none of
+# those pages (their section is cases), so every such page is a 404 for them.
+EXPECTED_PAGES = {**EXPECTED_PROJECTS, "case_worker_lb": set()}

@@ -102,8 +102,9 @@ def pages_of(user: User) -> dict[str, list[str]]:
             own.append("/assistance/cases/new/")
     else:
         own.append("/assistance/figures/")
-    if role in ("programme_officer", "administrator") and project:
-        own.append(f"/projects/{project}/edit/")
+    editable = first_pk(Project.objects.editable_by(user))
+    if role in ("programme_officer", "administrator") and editable:
+        own.append(f"/projects/{editable}/edit/")
     if role == "administrator":
         own += ["/admin/", f"/admin/projects/project/{project}/change/"]
         dashboards = Dashboard.objects.order_by("pk")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
@@ -54,7 +53,10 @@ class ServiceProviderViewSet(viewsets.ReadOnlyModelViewSet):
         if params.get("case"):
             if not params["case"].isdigit():
                 raise ValidationError({"case": ["A whole number is required."]})
-            case = get_object_or_404(Case.objects.visible_to(self.request.user), pk=params["case"])
+            # Unknown and out-of-scope cases get the same answer, as any id filter does.
+            case = Case.objects.visible_to(self.request.user).filter(pk=params["case"]).first()
+            if case is None:
+                raise ValidationError({"case": ["Choose a case you work on."]})
             country_id = case.country_office_id
         queryset = selectors.providers_for(user=self.request.user, country_id=country_id)
         if params.get("country"):

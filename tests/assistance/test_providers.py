@@ -148,8 +148,11 @@ def test_the_api_lists_providers_of_the_case_s_country_first(cases, directory, c
     legal = worker.get(PROVIDERS, {"service": "legal"}).json()["results"]
     assert [row["organisation"]["name"] for row in legal] == ["Beirut legal aid (demo)"]
     assert worker.get(PROVIDERS, {"service": "haircut"}).status_code == 400
-    # Another office's case names no country to the caller.
-    assert worker.get(PROVIDERS, {"case": cases["lb"].pk}).status_code == 404
+    # Another office's case names no country to the caller: it is refused as an unknown one is.
+    other = worker.get(PROVIDERS, {"case": cases["lb"].pk})
+    unknown = worker.get(PROVIDERS, {"case": 999999})
+    assert other.status_code == unknown.status_code == 400
+    assert other.json()["error"]["fields"] == unknown.json()["error"]["fields"]
 
 
 def test_the_api_gives_no_directory_to_roles_without_it(users, directory):

@@ -43,7 +43,10 @@ def test_loads_the_demo_portfolio():
     load("--with-users")
 
     assert pm.Country.objects.count() == len(demo.COUNTRIES)
-    assert pm.Organisation.objects.count() == len(demo.ORGANISATIONS)
+    # The portfolio's organisations, and the local providers of each demo office's directory.
+    from assistance.providers.demo import CITIES, LOCAL
+
+    assert pm.Organisation.objects.count() == len(demo.ORGANISATIONS) + len(CITIES) * len(LOCAL)
     assert pm.Project.objects.count() == len(demo.PROJECTS)
     assert User.objects.filter(username__in=demo.USERS).count() == len(demo.USERS)
     egypt = pm.Country.objects.get(code="EG")

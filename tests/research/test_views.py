@@ -5,10 +5,11 @@ from django.urls import reverse
 
 from research.models import LegislativeStage, LegislativeSupport, ResearchOutput
 from tests import factories as f
-from tests.conftest import EXPECTED_PROJECTS
+from tests.conftest import EXPECTED_PAGES as EXPECTED_PROJECTS
 from tests.research.test_selectors import expected
 
-ROLES = [name for name in EXPECTED_PROJECTS if name != "norole"]
+# Case workers use no research page (tested below): every one is a 404 for them.
+ROLES = [name for name in EXPECTED_PROJECTS if name not in ("norole", "case_worker_lb")]
 EDITORS = {"officer_eg", "officer_lb_project", "admin"}
 DETAILS = [
     ("research:output", "outputs"),
@@ -236,3 +237,15 @@ def test_detail_page_in_arabic(client, users, research):
     assert '<html lang="ar" dir="rtl">' in html
     html = client.get(reverse("research:timeline")).content.decode()
     assert "مصر" in html
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    ["research:library", "research:supports", "research:timeline", "research:activities"],
+)
+def test_case_workers_use_no_research_page(client, users, url_name):
+    from django.urls import reverse
+
+    client.force_login(users["case_worker_lb"])
+
+    assert client.get(reverse(url_name)).status_code == 404

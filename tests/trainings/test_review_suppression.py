@@ -82,7 +82,14 @@ def test_aggregate_unchanged_for_who_sees_every_count(portfolio, users):
 def test_session_api_hides_the_other_sex_when_one_is_small(portfolio, users):
     session = counted_session(portfolio["p_eg"], sex_female=3, sex_male=10)
     body = api(users["analyst"]).get(f"{SESSIONS}{session.pk}/").json()
-    assert body["participants"] == {"total": 13, "female": None, "male": None, "suppressed": True}
+    assert body["participants"] == {
+        "total": 13,
+        "female": None,
+        "male": None,
+        "other": 0,
+        "sex_recorded": True,
+        "suppressed": True,
+    }
     listed = api(users["donor_a"]).get(SESSIONS).json()["results"]
     assert [row["participants"]["male"] for row in listed] == [None]
 
