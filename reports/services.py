@@ -72,16 +72,7 @@ def report_create(
     ValidationError keyed by field for a bad period, language or a repeat.
     """
     _require_editor(user, project)
-    errors: dict[str, list[str]] = {}
-    resolved = None
-    try:
-        resolved = periods.resolve(period_kind, period, project)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if language not in dict(settings.LANGUAGES):
-        errors["language"] = [_("Choose English, Arabic or French.")]
-    if errors:
-        raise ValidationError(errors)
+    resolved = _checked_period(project, period_kind, period, language)
     report = DonorReport(
         project=project,
         period_kind=resolved.kind,
@@ -101,6 +92,22 @@ def report_create(
     return report
 
 
+def _checked_period(project: Project, period_kind: str, period: str, language: str):
+    """The report's period, resolved; ValidationError keyed by field for a bad period or
+    language (both reported at once)."""
+    errors: dict[str, list[str]] = {}
+    resolved = None
+    try:
+        resolved = periods.resolve(period_kind, period, project)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if language not in dict(settings.LANGUAGES):
+        errors["language"] = [_("Choose English, Arabic or French.")]
+    if errors:
+        raise ValidationError(errors)
+    return resolved
+
+
 @transaction.atomic
 def report_request(
     *, user, project: Project, period_kind: str, period: str = "", language: str
@@ -118,16 +125,7 @@ def report_request(
         raise PermissionDenied
     if not Project.objects.visible_to(user).filter(pk=project.pk).exists():
         raise ValidationError({"project": _("Choose one of the projects your organisation funds.")})
-    errors: dict[str, list[str]] = {}
-    resolved = None
-    try:
-        resolved = periods.resolve(period_kind, period, project)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if language not in dict(settings.LANGUAGES):
-        errors["language"] = [_("Choose English, Arabic or French.")]
-    if errors:
-        raise ValidationError(errors)
+    resolved = _checked_period(project, period_kind, period, language)
     same = DonorReport.objects.select_for_update().filter(
         project=project,
         period_kind=resolved.kind,

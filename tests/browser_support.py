@@ -39,6 +39,16 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium, one per test module (import this fixture into the module)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
 def axe_violations(page, impacts: tuple[str, ...] = BLOCKING_IMPACTS) -> list[dict]:
     """The axe-core violations on the page as it stands, of the given impacts."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):

@@ -3,6 +3,9 @@ import pytest
 from ctportal.access import Role
 from tests import factories as f
 
+# The browser tests' shared fixtures (Debian's chromium).
+pytest_plugins = ["tests.browser_support"]
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache():

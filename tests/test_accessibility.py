@@ -25,7 +25,7 @@ from reports.models import DonorReport
 from research.models import ResearchOutput
 from tests import factories as f
 from tests.assistance.test_browser import current_code
-from tests.browser_support import axe_violations, launch, needs_chromium
+from tests.browser_support import axe_violations, needs_chromium
 from trainings.models import TrainingSession
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -47,14 +47,6 @@ LOGINS = {
 API_DOCS = "api-docs"
 REPORTS = "reports"
 SESSION_FORM = "session-form"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from ctportal.access import Role
 from dashboards.models import Dashboard
 from tests import factories as f
 from tests.assistance.test_browser import current_code
-from tests.browser_support import SCREENSHOTS, assert_accessible, launch, needs_chromium
+from tests.browser_support import SCREENSHOTS, assert_accessible, needs_chromium
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -24,14 +24,6 @@ SHOTS = SCREENSHOTS
 RAW_APP_NAMES = {"Axes", "Otp_Totp", "Auth Token", "Authtoken", "Research"}
 # Model names that must read in the page's language, not in English.
 ENGLISH_ONLY = ("authenticator apps", "API tokens", "account locks", "Sign-in attempts")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

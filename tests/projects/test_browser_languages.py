@@ -9,7 +9,7 @@ import pytest
 
 from ctportal.access import Role
 from tests import factories as f
-from tests.browser_support import SCREENSHOTS, assert_accessible, launch, needs_chromium
+from tests.browser_support import SCREENSHOTS, assert_accessible, needs_chromium
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -21,14 +21,6 @@ TITLE = "Protection of victims of trafficking in Egypt"
 TITLE_AR = "حماية ضحايا الاتجار بالبشر في مصر"
 TITLE_FR = "Protection des victimes de la traite en Égypte"
 UNTRANSLATED = "Border management in Lebanon"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

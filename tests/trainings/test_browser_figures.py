@@ -8,7 +8,7 @@ import pytest
 
 from ctportal.access import Role
 from tests import factories as f
-from tests.browser_support import assert_accessible, launch, needs_chromium
+from tests.browser_support import assert_accessible, needs_chromium
 
 PASSWORD = "correct horse battery staple"
 SHOTS = os.environ.get("SHOTS_DIR", "")
@@ -17,14 +17,6 @@ sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
 pytestmark = [pytest.mark.browser, needs_chromium]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ctportal.access import Role
-from tests.browser_support import assert_accessible, launch, needs_chromium
+from tests.browser_support import assert_accessible, needs_chromium
 from tests.factories import (
     CountryFactory,
     ParticipantCountFactory,
@@ -36,14 +36,6 @@ sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
 pytestmark = [pytest.mark.browser, needs_chromium]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
