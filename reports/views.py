@@ -109,12 +109,18 @@ def report_create(request: HttpRequest) -> HttpResponse:
         if project is not None:
             initial["project"] = project.pk
         form = ReportForm(initial=initial, projects=projects)
+    return _form_page(request, form, project)
+
+
+def _form_page(request: HttpRequest, form, project, *, requesting: bool = False) -> HttpResponse:
+    """The report form, officers' or donors', with the periods the chosen project offers."""
     return render(
         request,
         "reports/report_form.html",
         {
             "form": form,
             "project": project,
+            "requesting": requesting,
             "offered": periods.offered(project) if project is not None else [],
         },
         status=400 if form.errors else 200,
@@ -160,17 +166,7 @@ def _report_request(request: HttpRequest) -> HttpResponse:
             project = projects.get()
             initial["project"] = project.pk
         form = RequestForm(initial=initial, projects=projects)
-    return render(
-        request,
-        "reports/report_form.html",
-        {
-            "form": form,
-            "project": project,
-            "requesting": True,
-            "offered": periods.offered(project) if project is not None else [],
-        },
-        status=400 if form.errors else 200,
-    )
+    return _form_page(request, form, project, requesting=True)
 
 
 @login_required

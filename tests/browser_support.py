@@ -7,6 +7,7 @@ each rule, its help text and the first offending elements.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -47,6 +48,22 @@ def browser():
         browser = launch(playwright)
         yield browser
         browser.close()
+
+
+@contextlib.contextmanager
+def browser_context(browser, base_url: str, *, width: int = 1280, timeout: int = 15_000):
+    """A fresh browser profile on the test server, closed after; it lets axe-core past the CSP."""
+    context = browser.new_context(
+        bypass_csp=True,  # axe-core is injected into the page as a script
+        base_url=base_url,
+        viewport={"width": width, "height": 900},
+        locale="en-GB",
+    )
+    context.set_default_timeout(timeout)
+    try:
+        yield context
+    finally:
+        context.close()
 
 
 def axe_violations(page, impacts: tuple[str, ...] = BLOCKING_IMPACTS) -> list[dict]:

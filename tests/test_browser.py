@@ -1,29 +1,12 @@
 """The portal in a real browser: sign in, see the portfolio, switch to Arabic."""
 
-import os
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from projects import demo
-
-ROOT = Path(__file__).resolve().parents[1]
-SCREENSHOTS = ROOT / "var" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls made by
-# the test itself are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from tests.browser_support import CHROMIUM, ROOT, SCREENSHOTS  # noqa: F401 (others import)
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -31,14 +14,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from accounts.models import AuthenticatorDevice
 from ctportal.access import Role
 from tests import factories as f
 from tests.assistance.test_browser import current_code
-from tests.browser_support import assert_accessible
-from tests.test_browser import CHROMIUM, SCREENSHOTS, browser, sync_api  # noqa: F401
+from tests.browser_support import assert_accessible, browser_context
+from tests.test_browser import CHROMIUM, SCREENSHOTS, sync_api  # noqa: F401
 
 PASSWORD = "correct horse battery staple"
 LOGIN_SUBMIT = "form:has(input[name=password]) button[type=submit]"
@@ -30,16 +30,9 @@ def worker(transactional_db):
 
 
 @pytest.fixture
-def tab(browser, live_server):  # noqa: F811
-    context = browser.new_context(
-        base_url=live_server.url,
-        viewport={"width": 1280, "height": 900},
-        locale="en-GB",
-        bypass_csp=True,  # for axe-core, injected into the page
-    )
-    context.set_default_timeout(15_000)
-    yield context.new_page()
-    context.close()
+def tab(browser, live_server):
+    with browser_context(browser, live_server.url) as context:
+        yield context.new_page()
 
 
 def sign_in(page) -> None:

@@ -18,7 +18,7 @@ from accounts.models import AuthenticatorDevice
 from assistance.models import Case, Identity, IdentityAccess, Referral, Service
 from ctportal.access import Role
 from tests import factories as f
-from tests.test_browser import CHROMIUM, SCREENSHOTS, browser, page, sync_api  # noqa: F401
+from tests.test_browser import CHROMIUM, SCREENSHOTS, page, sync_api  # noqa: F401
 
 PASSWORD = "Cedars of Lebanon 2021"
 # A fixed key, as an authenticator app would hold it after scanning the QR code.

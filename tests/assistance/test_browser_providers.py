@@ -10,8 +10,8 @@ from assistance.providers import services
 from ctportal.access import Role
 from tests import factories as f
 from tests.assistance.test_browser import current_code
-from tests.browser_support import assert_accessible
-from tests.test_browser import CHROMIUM, SCREENSHOTS, browser, sync_api  # noqa: F401
+from tests.browser_support import assert_accessible, browser_context
+from tests.test_browser import CHROMIUM, SCREENSHOTS, sync_api  # noqa: F401
 
 PASSWORD = "correct horse battery staple"
 LOGIN_SUBMIT = "form:has(input[name=password]) button[type=submit]"
@@ -63,16 +63,9 @@ def office(transactional_db):
 
 
 @pytest.fixture
-def tab(browser, live_server):  # noqa: F811
-    context = browser.new_context(
-        base_url=live_server.url,
-        viewport={"width": 1366, "height": 900},
-        locale="en-GB",
-        bypass_csp=True,  # for axe-core, injected into the page
-    )
-    context.set_default_timeout(15_000)
-    yield context.new_page()
-    context.close()
+def tab(browser, live_server):
+    with browser_context(browser, live_server.url, width=1366) as context:
+        yield context.new_page()
 
 
 def test_a_case_worker_refers_to_a_provider_of_the_case_s_country(tab, office):

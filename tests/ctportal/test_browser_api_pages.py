@@ -10,7 +10,7 @@ import pytest
 from ctportal.access import Role
 from tests import factories as f
 from tests.browser_support import assert_accessible
-from tests.test_browser import CHROMIUM, SCREENSHOTS, browser, sync_api  # noqa: F401
+from tests.test_browser import CHROMIUM, SCREENSHOTS, sync_api  # noqa: F401
 
 PASSWORD = "correct horse battery staple"
 LOGIN_SUBMIT = "form:has(input[name=password]) button[type=submit]"
@@ -34,7 +34,7 @@ def analyst(transactional_db):
 
 
 @pytest.fixture
-def tab(browser, live_server):  # noqa: F811
+def tab(browser, live_server):
     context = browser.new_context(
         base_url=live_server.url,
         viewport={"width": 1366, "height": 900},

@@ -11,7 +11,7 @@ from ctportal.access import Role
 from tests import factories as f
 from tests.assistance.test_browser import current_code
 from tests.browser_support import assert_accessible
-from tests.test_browser import CHROMIUM, SCREENSHOTS, browser, sync_api  # noqa: F401
+from tests.test_browser import CHROMIUM, SCREENSHOTS, sync_api  # noqa: F401
 
 PASSWORD = "correct horse battery staple"
 LOGIN_SUBMIT = "form:has(input[name=password]) button[type=submit]"
@@ -62,7 +62,7 @@ def people(transactional_db):
 
 
 @pytest.fixture
-def wide_page(browser, live_server):  # noqa: F811
+def wide_page(browser, live_server):
     context = browser.new_context(
         base_url=live_server.url,
         viewport={"width": 1366, "height": 800},

@@ -11,7 +11,7 @@ from ctportal.access import Role
 from dashboards.models import Dashboard
 from tests import factories as f
 from tests.assistance.test_browser import current_code
-from tests.test_browser import CHROMIUM, SCREENSHOTS, browser, page, sync_api  # noqa: F401
+from tests.test_browser import CHROMIUM, SCREENSHOTS, page, sync_api  # noqa: F401
 
 PASSWORD = "correct horse battery staple"
 expect = sync_api.expect

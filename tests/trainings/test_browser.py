@@ -14,20 +14,10 @@ from pathlib import Path
 import pytest
 
 from ctportal.access import Role
+from tests.browser_support import CHROMIUM, SCREENSHOTS
 from tests.factories import CountryFactory, ProjectFactory, RecipientCountryFactory, UserFactory
 from trainings.models import Attendance, Audience, TrainingSession
 
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "var" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 PASSWORD = "Nile delta training 2024"
 # The template's header: every column, in any order; cells may be left empty.
 SHEET_HEADER = ["name", "sex", "age_band", "institution", "institution_type", "role"]
@@ -44,14 +34,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from ctportal.access import Role
 from tests import factories as f
-from tests.browser_support import assert_accessible, needs_chromium
+from tests.browser_support import assert_accessible, browser_context, needs_chromium
 
 PASSWORD = "correct horse battery staple"
 SHOTS = os.environ.get("SHOTS_DIR", "")
@@ -21,15 +21,8 @@ pytestmark = [pytest.mark.browser, needs_chromium]
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(
-        bypass_csp=True,  # axe-core is injected as an inline script
-        base_url=live_server.url,
-        viewport={"width": 1400, "height": 900},
-        locale="en-GB",
-    )
-    context.set_default_timeout(15_000)
-    yield context.new_page()
-    context.close()
+    with browser_context(browser, live_server.url, width=1400) as context:
+        yield context.new_page()
 
 
 @pytest.fixture
