@@ -43,6 +43,11 @@ class RowChecker:
         self.age_band = vocabulary.age_band
         self.institution_type = vocabulary.institution_type
         self.countries = vocabulary.countries
+        # Named once: the same words for every row.
+        self.choice_columns = (
+            ("age_band", self.age_band, _("age band")),
+            ("institution_type", self.institution_type, _("institution type")),
+        )
 
     def check(self, number: int, cells: dict[str, Any]) -> tuple[dict[str, Any], list[dict]]:
         errors: list[dict] = []
@@ -72,10 +77,7 @@ class RowChecker:
                 )
             )
         row["sex"] = self.sex.get(sex, "")
-        for column, lookup, what in (
-            ("age_band", self.age_band, _("age band")),
-            ("institution_type", self.institution_type, _("institution type")),
-        ):
+        for column, lookup, what in self.choice_columns:
             value = text_of(cells.get(column)).casefold()
             row[column] = lookup.get(value, "")
             if value and value not in lookup:

@@ -14,11 +14,12 @@ import io
 import logging
 import os
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,33 +28,211 @@ from ctportal.jobs import job_finish, job_queue, job_rerun, job_run, job_touch
 from dashboards.invalidation import invalidate
 
 from . import import_rows, imports
-from .models import Attendance, AttendanceImport, ImportStatus, Person, TrainingSession
-from .services import PERSON_FIELDS, _blank, _require_edit, person_key, session_lock
+from .models import (
+    Attendance,
+    AttendanceImport,
+    ImportStatus,
+    Person,
+    TrainingSession,
+    person_match_key,
+)
+from .services import PERSON_FIELDS, _blank, _require_edit, session_lock
 
 logger = logging.getLogger(__name__)
 
 
 BULK_BATCH = 2_000
+NULL_MARK = "\\N"
 
 
-def _create_with_history(objs: list[Model], model: type[Model], *, user) -> None:
-    """Insert ``objs`` and a creation record of each in the model's history.
+class _NotCopyable(Exception):
+    """A value COPY's text format cannot carry as given (the NULL mark itself)."""
 
-    The history rows are copied by the database from the rows just written
-    (``INSERT ... SELECT``), the same values django-simple-history's
-    ``bulk_history_create`` would build one object at a time in Python.
+
+def _memo(memos: dict[type, dict], value: Any) -> tuple[dict, Any]:
+    """Where a value's outcome is remembered: by type, then by value.
+
+    Equal numbers may still differ for a field (1.0 and 1.000 have different
+    decimal places, -0.0 and 0.0 different signs): those are told apart by their text.
     """
-    with transaction.atomic(savepoint=False):
-        if not objs:
+    kind = type(value)
+    memo = memos.get(kind)
+    if memo is None:
+        memo = memos[kind] = {}
+    return memo, (str(value) if kind is Decimal or kind is float else value)
+
+
+class _Rows:
+    """One model's rows as plain values (``{attname: value}``) rather than instances.
+
+    ``check`` runs the checks ``Model.clean_fields`` runs, with the same messages,
+    and ``write`` writes the rows and their history; each field's checks and database
+    conversion run once per distinct value, since most columns of a sheet repeat a few.
+    """
+
+    def __init__(self, model: type[Model], *, exclude: tuple[str, ...] = ()) -> None:
+        self.model = model
+        self.fields = list(model._meta.concrete_fields)
+        self.defaults = {f.attname: f.get_default() for f in self.fields}
+        self.dynamic = [f for f in self.fields if f.has_default() and callable(f.default)]
+        self.stamped = [
+            f
+            for f in self.fields
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        ]
+        # Field.clean is handed an instance, as clean_fields hands it the one it checks.
+        self.instance = model()
+        self.checks = [
+            (f, f.attname, {}) for f in self.fields if f.name not in exclude and not f.generated
+        ]
+        self.texts: dict[str, dict[type, dict]] = {f.attname: {} for f in self.fields}
+
+    def row(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """A new row: the fields' defaults, then ``values`` (by attname)."""
+        row = dict(self.defaults)
+        for field in self.dynamic:
+            row[field.attname] = field.get_default()
+        row.update(values)
+        return row
+
+    def check(self, row: dict[str, Any]) -> dict[str, list[str]]:
+        """The messages of each field refused, keyed by field name; cleaned values kept."""
+        errors: dict[str, list[str]] = {}
+        for field, attname, memos in self.checks:
+            raw = row[attname]
+            if field.blank and raw in field.empty_values:
+                continue
+            try:
+                memo, key = _memo(memos, raw)
+                outcome = memo.get(key)
+            except TypeError:  # not hashable: checked every time
+                memo, outcome = None, None
+            if outcome is None:
+                try:
+                    outcome = (field.clean(raw, self.instance), None)
+                except ValidationError as exc:
+                    outcome = (raw, exc.messages)
+                if memo is not None:
+                    memo[key] = outcome
+            if outcome[1]:
+                errors[field.name] = outcome[1]
+            else:
+                row[attname] = outcome[0]
+        return errors
+
+    def write(self, rows: list[dict[str, Any]], *, user) -> None:
+        """Insert ``rows`` (their ids set on them) and a creation record of each in the
+        model's history, with the values django-simple-history would record."""
+        if not rows:
             return
-        if not (_copies(connection) and _copy_rows(objs, model)):
-            for obj in objs:
-                obj.pk = None
-            model._default_manager.bulk_create(objs, batch_size=BULK_BATCH)
-        ids = [obj.pk for obj in objs]
-        if None in ids:  # a backend that returns no ids from bulk inserts
-            raise RuntimeError(f"{model.__name__} rows were written without their ids")
-        _copy_into_history(model, ids, user=user)
+        now = timezone.now()
+        for field in self.stamped:
+            for row in rows:
+                row[field.attname] = now
+        with transaction.atomic(savepoint=False):
+            if _copies(connection):
+                try:
+                    self._copy(rows, now=now, user=user)
+                    return
+                except _NotCopyable:
+                    pass
+            self._bulk_create(rows, user=user)
+
+    @staticmethod
+    def _text(field, value: Any, db) -> str:
+        """The value as ``bulk_create`` sends it (``get_db_prep_save``), as COPY's text."""
+        prepared = None if value is None else field.get_db_prep_save(value, db)
+        if prepared is None:
+            return NULL_MARK
+        text = prepared if isinstance(prepared, str) else str(prepared)
+        if text == NULL_MARK:
+            raise _NotCopyable
+        return text
+
+    def _lines(self, rows: list[dict[str, Any]], db) -> list[list[Any]]:
+        """Each row's values in column order, the primary key left out."""
+        pk = self.model._meta.pk
+        columns = [(f, f.attname, self.texts[f.attname]) for f in self.fields if f is not pk]
+        text = self._text
+        lines = []
+        for row in rows:
+            line = []
+            for field, attname, memos in columns:
+                value = row[attname]
+                try:
+                    memo, key = _memo(memos, value)
+                    cell = memo.get(key)
+                    if cell is None:
+                        cell = memo[key] = text(field, value, db)
+                except TypeError:  # not hashable
+                    cell = text(field, value, db)
+                line.append(cell)
+            lines.append(line)
+        return lines
+
+    def _copy(self, rows: list[dict[str, Any]], *, now, user) -> None:
+        """COPY the rows, their ids drawn from the table's sequence first, then COPY their
+        creation records into the history table."""
+        db = connections[DEFAULT_DB_ALIAS]
+        meta = self.model._meta
+        history = self.model.history.model
+        quote = db.ops.quote_name
+        fields = self.fields
+        at = fields.index(meta.pk)
+        lines = self._lines(rows, db)
+        tracked = {
+            f.column for f in history._meta.concrete_fields if not f.name.startswith("history_")
+        }
+        kept = [index for index, field in enumerate(fields) if field.column in tracked]
+        user_id = getattr(user, "pk", None)
+        stamp = [
+            self._text(history._meta.get_field("history_date"), now, db),
+            "",
+            "+",
+            NULL_MARK if user_id is None else user_id,
+        ]
+        with db.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, len(rows)],
+            )
+            for row, line, (key,) in zip(rows, lines, cursor.fetchall(), strict=True):
+                row[meta.pk.attname] = key
+                line.insert(at, key)
+            table, records = io.StringIO(), io.StringIO()
+            csv.writer(table, lineterminator="\n").writerows(lines)
+            writer = csv.writer(records, lineterminator="\n")
+            if len(kept) == len(fields):
+                writer.writerows(line + stamp for line in lines)
+            else:
+                writer.writerows([line[i] for i in kept] + stamp for line in lines)
+            columns = ", ".join(quote(field.column) for field in fields)
+            history_columns = ", ".join(
+                [quote(fields[i].column) for i in kept]
+                + ["history_date", "history_change_reason", "history_type", "history_user_id"]
+            )
+            with db.wrap_database_errors:
+                for name, names, buffer in (
+                    (meta.db_table, columns, table),
+                    (history._meta.db_table, history_columns, records),
+                ):
+                    buffer.seek(0)
+                    cursor.cursor.copy_expert(
+                        f"COPY {quote(name)} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
+                        buffer,
+                    )
+
+    def _bulk_create(self, rows: list[dict[str, Any]], *, user) -> None:
+        objs = [self.model(**row) for row in rows]
+        for obj in objs:
+            obj.pk = None
+        self.model._default_manager.bulk_create(objs, batch_size=BULK_BATCH)
+        pk = self.model._meta.pk.attname
+        for row, obj in zip(rows, objs, strict=True):
+            if obj.pk is None:  # a backend that returns no ids from bulk inserts
+                raise RuntimeError(f"{self.model.__name__} rows were written without their ids")
+            row[pk] = obj.pk
+        _copy_into_history(self.model, [row[pk] for row in rows], user=user)
 
 
 def _copies(db) -> bool:
@@ -64,49 +243,8 @@ def _copies(db) -> bool:
         return hasattr(cursor.cursor, "copy_expert")
 
 
-NULL_MARK = "\\N"
-
-
-def _copy_rows(objs: list[Model], model: type[Model]) -> bool:
-    """Write ``objs`` by COPY, their ids drawn from the table's sequence first.
-
-    Values go through each field's ``pre_save`` and ``get_db_prep_save`` as in
-    ``bulk_create``; NULL is ``\\N``. False, with nothing written, when a value
-    is that mark itself (then ``bulk_create`` writes them).
-    """
-    meta = model._meta
-    fields = list(meta.concrete_fields)
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(objs)],
-        )
-        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
-            obj.pk = pk
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        for obj in objs:
-            row = []
-            for field in fields:
-                value = field.get_db_prep_save(field.pre_save(obj, True), connection)
-                if value == NULL_MARK:
-                    return False
-                row.append(NULL_MARK if value is None else value)
-            writer.writerow(row)
-        buffer.seek(0)
-        columns = ", ".join(quote(field.column) for field in fields)
-        with connection.wrap_database_errors:
-            cursor.cursor.copy_expert(
-                f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
-                buffer,
-            )
-    for obj in objs:
-        obj._state.adding, obj._state.db = False, connection.alias
-    return True
-
-
 def _copy_into_history(model: type[Model], ids: list[int], *, user) -> None:
+    """History of rows written by ``bulk_create``, copied by the database from the rows."""
     history = model.history.model
     quote = connection.ops.quote_name
     tracked = [
@@ -133,41 +271,53 @@ def _copy_into_history(model: type[Model], ids: list[int], *, user) -> None:
             cursor.execute(f"{insert} WHERE {key} IN ({marks})", [now, user_id, *batch])
 
 
-def _bulk_instances(
+PERSON_CHECKS = ("merged_into", "nationality", "country_of_work")
+ATTENDANCE_CHECKS = ("person", "session")
+
+
+def _bulk_rows(
     session: TrainingSession, rows: list[Mapping[str, Any]]
-) -> tuple[list[Person], list[Attendance], dict[str, list[str]]]:
+) -> tuple[_Rows, list[dict], _Rows, list[dict], dict[str, list[str]]]:
     """People and attendances of the rows, checked as ``attendances_add`` checks them.
 
-    Countries come resolved, so there is no query per row; the instances built
-    here are the ones written.
+    Countries come resolved, so there is no query per row; the values built here
+    are the ones written.
     """
+    people_table = _Rows(Person, exclude=PERSON_CHECKS)
+    attendance_table = _Rows(Attendance, exclude=ATTENDANCE_CHECKS)
     errors: dict[str, list[str]] = {}
-    seen: dict[tuple, int] = {}
+    seen: dict[str, int] = {}
     people, attendances = [], []
     for index, row in enumerate(rows):
-        person = Person(**{f: row.get(f) or _blank(f) for f in PERSON_FIELDS})
-        person.full_name = " ".join(person.full_name.split())
-        person.match_key = person_key(person)
-        attendance = Attendance(
-            session_id=session.pk,
-            attended=row.get("attended", True),
-            pre_score=row.get("pre_score"),
-            post_score=row.get("post_score"),
-        )
-        checks = (
-            (person, ["merged_into", "nationality", "country_of_work"]),
-            (attendance, ["person", "session"]),
-        )
-        for instance, exclude in checks:
-            try:
-                instance.clean_fields(exclude=exclude)
-            except ValidationError as exc:
-                for field, messages in exc.message_dict.items():
-                    errors[f"rows[{index}].{field}"] = messages
+        values = {f: row.get(f) or _blank(f) for f in PERSON_FIELDS}
+        values["full_name"] = " ".join(values["full_name"].split())
+        unknown = []
         for field in ("nationality", "country_of_work"):
-            if getattr(person, f"{field}_id", None) is None and row.get(field) is not None:
-                errors[f"rows[{index}].{field}"] = [_("Unknown country.")]
-        key = _person_key(person)
+            country = values.pop(field)
+            values[f"{field}_id"] = None if country is None else country.pk
+            if values[f"{field}_id"] is None and row.get(field) is not None:
+                unknown.append(field)
+        values["match_key"] = person_match_key(
+            values["full_name"],
+            values["sex"],
+            values["nationality_id"],
+            values["country_of_work_id"],
+        )
+        person = people_table.row(values)
+        attendance = attendance_table.row(
+            {
+                "session_id": session.pk,
+                "attended": row.get("attended", True),
+                "pre_score": row.get("pre_score"),
+                "post_score": row.get("post_score"),
+            }
+        )
+        for table, values in ((people_table, person), (attendance_table, attendance)):
+            for field, messages in table.check(values).items():
+                errors[f"rows[{index}].{field}"] = messages
+        for field in unknown:
+            errors[f"rows[{index}].{field}"] = [_("Unknown country.")]
+        key = person["match_key"]
         if key is not None and key in seen:
             errors[f"rows[{index}]"] = [
                 _("The same person is listed twice (rows %(first)s and %(second)s).")
@@ -177,16 +327,12 @@ def _bulk_instances(
             seen[key] = index
         people.append(person)
         attendances.append(attendance)
-    return people, attendances, errors
+    return people_table, people, attendance_table, attendances, errors
 
 
-def _person_key(person: Person) -> str | None:
-    return person.match_key
-
-
-def _register_matches(people: list[Person]) -> dict[str, int]:
+def _register_matches(people: list[dict[str, Any]]) -> dict[str, int]:
     """The register's match for many people at once: same key as ``person_find_or_create``."""
-    keys = sorted({person.match_key for person in people if person.match_key})
+    keys = sorted({person["match_key"] for person in people if person["match_key"]})
     matches: dict[str, int] = {}
     for start in range(0, len(keys), BULK_BATCH):
         candidates = Person.objects.filter(
@@ -196,7 +342,7 @@ def _register_matches(people: list[Person]) -> dict[str, int]:
     return matches
 
 
-def _create_people(people: list[Person], *, user) -> dict[str, int]:
+def _create_people(table: _Rows, people: list[dict[str, Any]], *, user) -> dict[str, int]:
     """Create the people the register does not know yet; the matches of the others.
 
     Another import may create one of them at the same moment: the unique match
@@ -207,19 +353,23 @@ def _create_people(people: list[Person], *, user) -> dict[str, int]:
     for _round in range(3):
         matches = _register_matches(people)
         new = sorted(
-            (p for p in people if p.match_key is None or p.match_key not in matches),
-            key=lambda p: p.match_key or "",
+            (p for p in people if p["match_key"] is None or p["match_key"] not in matches),
+            key=lambda p: p["match_key"] or "",
         )
         try:
             with transaction.atomic():
-                _create_with_history(new, Person, user=user)
+                table.write(new, user=user)
         except IntegrityError:
             for person in new:
-                person.pk = None
-                person._state.adding = True
+                person["id"] = None
             continue
         return matches
     raise IntegrityError("people matched by another import kept changing")
+
+
+def _person_name(person: dict[str, Any]) -> str:
+    """The person as ``str(Person)`` names them."""
+    return person["full_name"] or _("Person #%(pk)s") % {"pk": person["id"]}
 
 
 @transaction.atomic
@@ -247,25 +397,26 @@ def attendances_bulk_add(
                 )
             }
         )
-    people, attendances, errors = _bulk_instances(session, rows)
+    people_table, people, attendance_table, attendances, errors = _bulk_rows(session, rows)
     if errors:
         raise ValidationError(errors)
     present = set(session.attendances.values_list("person_id", flat=True))
     added = 0
     for start in range(0, len(rows), BULK_BATCH):
         batch = people[start : start + BULK_BATCH]
-        matches = _create_people(batch, user=user)
+        matches = _create_people(people_table, batch, user=user)
         written = attendances[start : start + BULK_BATCH]
         for offset, (person, attendance) in enumerate(zip(batch, written, strict=True)):
-            attendance.person_id = matches.get(_person_key(person)) or person.pk
-            if attendance.person_id in present:
+            attendance["person_id"] = matches.get(person["match_key"]) or person["id"]
+            if attendance["person_id"] in present:
                 errors[f"rows[{start + offset}]"] = [
-                    _("%(person)s is already a participant of this session.") % {"person": person}
+                    _("%(person)s is already a participant of this session.")
+                    % {"person": _person_name(person)}
                 ]
-            present.add(attendance.person_id)
+            present.add(attendance["person_id"])
         if errors:
             raise ValidationError(errors)
-        _create_with_history(written, Attendance, user=user)
+        attendance_table.write(written, user=user)
         added += len(written)
         if on_progress:
             on_progress(added)
