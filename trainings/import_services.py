@@ -41,7 +41,7 @@ from .services import PERSON_FIELDS, _blank, _require_edit, session_lock
 logger = logging.getLogger(__name__)
 
 
-BULK_BATCH = 2_000
+BULK_BATCH = 5_000
 NULL_MARK = "\\N"
 
 
@@ -49,17 +49,35 @@ class _NotCopyable(Exception):
     """A value COPY's text format cannot carry as given (the NULL mark itself)."""
 
 
-def _memo(memos: dict[type, dict], value: Any) -> tuple[dict, Any]:
-    """Where a value's outcome is remembered: by type, then by value.
+# Within one of these types, equal values are the same value to every field.
+PLAIN_TYPES = (frozenset({str, type(None)}), frozenset({int, type(None)}), frozenset({bool}))
 
-    Equal numbers may still differ for a field (1.0 and 1.000 have different
-    decimal places, -0.0 and 0.0 different signs): those are told apart by their text.
+
+def _per_value(values: list[Any], compute: Callable[[Any], Any]) -> tuple[list[Any], list[Any]]:
+    """``compute`` of each value, run once per distinct value: the results in the values'
+    order, and the distinct results.
+
+    Equal numbers of other types may still differ for a field (1.0 and 1.000 have
+    different decimal places, True and 1 different types): they are told apart by
+    type and text.
     """
-    kind = type(value)
-    memo = memos.get(kind)
-    if memo is None:
-        memo = memos[kind] = {}
-    return memo, (str(value) if kind is Decimal or kind is float else value)
+    kinds = set(map(type, values))
+    if any(kinds <= plain for plain in PLAIN_TYPES):
+        results = {value: compute(value) for value in set(values)}
+        return list(map(results.__getitem__, values)), list(results.values())
+    memo: dict[tuple, Any] = {}
+    found, unhashable = [], []
+    for value in values:
+        try:
+            key = (type(value), str(value) if isinstance(value, Decimal | float) else value)
+            result = memo.get(key, memo)
+            if result is memo:
+                result = memo[key] = compute(value)
+        except TypeError:  # not hashable: computed for itself
+            result = compute(value)
+            unhashable.append(result)
+        found.append(result)
+    return found, [*memo.values(), *unhashable]
 
 
 class _Rows:
@@ -67,7 +85,7 @@ class _Rows:
 
     ``check`` runs the checks ``Model.clean_fields`` runs, with the same messages,
     and ``write`` writes the rows and their history; each field's checks and database
-    conversion run once per distinct value, since most columns of a sheet repeat a few.
+    conversion run once per distinct value of a column, since most columns repeat a few.
     """
 
     def __init__(self, model: type[Model], *, exclude: tuple[str, ...] = ()) -> None:
@@ -82,10 +100,7 @@ class _Rows:
         ]
         # Field.clean is handed an instance, as clean_fields hands it the one it checks.
         self.instance = model()
-        self.checks = [
-            (f, f.attname, {}) for f in self.fields if f.name not in exclude and not f.generated
-        ]
-        self.texts: dict[str, dict[type, dict]] = {f.attname: {} for f in self.fields}
+        self.checked = [f for f in self.fields if f.name not in exclude and not f.generated]
 
     def row(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """A new row: the fields' defaults, then ``values`` (by attname)."""
@@ -95,29 +110,31 @@ class _Rows:
         row.update(values)
         return row
 
-    def check(self, row: dict[str, Any]) -> dict[str, list[str]]:
-        """The messages of each field refused, keyed by field name; cleaned values kept."""
-        errors: dict[str, list[str]] = {}
-        for field, attname, memos in self.checks:
-            raw = row[attname]
-            if field.blank and raw in field.empty_values:
-                continue
-            try:
-                memo, key = _memo(memos, raw)
-                outcome = memo.get(key)
-            except TypeError:  # not hashable: checked every time
-                memo, outcome = None, None
-            if outcome is None:
-                try:
-                    outcome = (field.clean(raw, self.instance), None)
-                except ValidationError as exc:
-                    outcome = (raw, exc.messages)
-                if memo is not None:
-                    memo[key] = outcome
-            if outcome[1]:
-                errors[field.name] = outcome[1]
-            else:
-                row[attname] = outcome[0]
+    def _clean(self, field, raw: Any) -> tuple[Any, list[str] | None]:
+        """What ``clean_fields`` makes of one value: the cleaned value, or the messages."""
+        if field.blank and raw in field.empty_values:
+            return raw, None
+        try:
+            return field.clean(raw, self.instance), None
+        except ValidationError as exc:
+            return raw, exc.messages
+
+    def check(self, rows: list[dict[str, Any]]) -> dict[int, dict[str, list[str]]]:
+        """The messages of each field refused, by row index then field name, in field
+        order; the rows keep the cleaned values."""
+        errors: dict[int, dict[str, list[str]]] = {}
+        for field in self.checked:
+            attname = field.attname
+            values = [row[attname] for row in rows]
+            outcomes, distinct = _per_value(values, lambda raw, f=field: self._clean(f, raw))
+            if any(messages for _cleaned, messages in distinct):
+                for index, (_cleaned, messages) in enumerate(outcomes):
+                    if messages:
+                        errors.setdefault(index, {})[field.name] = messages
+            if any(cleaned is not raw for raw, (cleaned, _m) in zip(values, outcomes, strict=True)):
+                for row, (cleaned, messages) in zip(rows, outcomes, strict=True):
+                    if not messages:
+                        row[attname] = cleaned
         return errors
 
     def write(self, rows: list[dict[str, Any]], *, user) -> None:
@@ -132,11 +149,14 @@ class _Rows:
         with transaction.atomic(savepoint=False):
             if _copies(connection):
                 try:
-                    self._copy(rows, now=now, user=user)
-                    return
+                    self._copy(rows)
                 except _NotCopyable:
-                    pass
-            self._bulk_create(rows, user=user)
+                    self._bulk_create(rows)
+            else:
+                self._bulk_create(rows)
+            _copy_into_history(
+                self.model, [row[self.model._meta.pk.attname] for row in rows], user=user
+            )
 
     @staticmethod
     def _text(field, value: Any, db) -> str:
@@ -149,80 +169,40 @@ class _Rows:
             raise _NotCopyable
         return text
 
-    def _lines(self, rows: list[dict[str, Any]], db) -> list[list[Any]]:
-        """Each row's values in column order, the primary key left out."""
-        pk = self.model._meta.pk
-        columns = [(f, f.attname, self.texts[f.attname]) for f in self.fields if f is not pk]
-        text = self._text
-        lines = []
-        for row in rows:
-            line = []
-            for field, attname, memos in columns:
-                value = row[attname]
-                try:
-                    memo, key = _memo(memos, value)
-                    cell = memo.get(key)
-                    if cell is None:
-                        cell = memo[key] = text(field, value, db)
-                except TypeError:  # not hashable
-                    cell = text(field, value, db)
-                line.append(cell)
-            lines.append(line)
-        return lines
+    def _copy(self, rows: list[dict[str, Any]]) -> None:
+        """COPY the rows, their ids drawn from the table's sequence first.
 
-    def _copy(self, rows: list[dict[str, Any]], *, now, user) -> None:
-        """COPY the rows, their ids drawn from the table's sequence first, then COPY their
-        creation records into the history table."""
+        Raises _NotCopyable, with nothing written, when a value is the NULL mark itself.
+        """
         db = connections[DEFAULT_DB_ALIAS]
         meta = self.model._meta
-        history = self.model.history.model
         quote = db.ops.quote_name
-        fields = self.fields
-        at = fields.index(meta.pk)
-        lines = self._lines(rows, db)
-        tracked = {
-            f.column for f in history._meta.concrete_fields if not f.name.startswith("history_")
-        }
-        kept = [index for index, field in enumerate(fields) if field.column in tracked]
-        user_id = getattr(user, "pk", None)
-        stamp = [
-            self._text(history._meta.get_field("history_date"), now, db),
-            "",
-            "+",
-            NULL_MARK if user_id is None else user_id,
-        ]
+        columns = []
+        for field in self.fields:
+            if field is not meta.pk:
+                values = [row[field.attname] for row in rows]
+                columns.append(_per_value(values, lambda v, f=field: self._text(f, v, db))[0])
         with db.cursor() as cursor:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                 [meta.db_table, meta.pk.column, len(rows)],
             )
-            for row, line, (key,) in zip(rows, lines, cursor.fetchall(), strict=True):
+            ids = [key for (key,) in cursor.fetchall()]
+            for row, key in zip(rows, ids, strict=True):
                 row[meta.pk.attname] = key
-                line.insert(at, key)
-            table, records = io.StringIO(), io.StringIO()
-            csv.writer(table, lineterminator="\n").writerows(lines)
-            writer = csv.writer(records, lineterminator="\n")
-            if len(kept) == len(fields):
-                writer.writerows(line + stamp for line in lines)
-            else:
-                writer.writerows([line[i] for i in kept] + stamp for line in lines)
-            columns = ", ".join(quote(field.column) for field in fields)
-            history_columns = ", ".join(
-                [quote(fields[i].column) for i in kept]
-                + ["history_date", "history_change_reason", "history_type", "history_user_id"]
-            )
+            columns.insert(self.fields.index(meta.pk), ids)
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator="\n").writerows(zip(*columns, strict=True))
+            buffer.seek(0)
+            names = ", ".join(quote(field.column) for field in self.fields)
             with db.wrap_database_errors:
-                for name, names, buffer in (
-                    (meta.db_table, columns, table),
-                    (history._meta.db_table, history_columns, records),
-                ):
-                    buffer.seek(0)
-                    cursor.cursor.copy_expert(
-                        f"COPY {quote(name)} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
-                        buffer,
-                    )
+                cursor.cursor.copy_expert(
+                    f"COPY {quote(meta.db_table)} ({names}) FROM STDIN"
+                    " WITH (FORMAT csv, NULL '\\N')",
+                    buffer,
+                )
 
-    def _bulk_create(self, rows: list[dict[str, Any]], *, user) -> None:
+    def _bulk_create(self, rows: list[dict[str, Any]]) -> None:
         objs = [self.model(**row) for row in rows]
         for obj in objs:
             obj.pk = None
@@ -232,7 +212,6 @@ class _Rows:
             if obj.pk is None:  # a backend that returns no ids from bulk inserts
                 raise RuntimeError(f"{self.model.__name__} rows were written without their ids")
             row[pk] = obj.pk
-        _copy_into_history(self.model, [row[pk] for row in rows], user=user)
 
 
 def _copies(db) -> bool:
@@ -281,58 +260,69 @@ def _bulk_rows(
     """People and attendances of the rows, checked as ``attendances_add`` checks them.
 
     Countries come resolved, so there is no query per row; the values built here
-    are the ones written.
+    are the ones written. Errors are listed row by row.
     """
     people_table = _Rows(Person, exclude=PERSON_CHECKS)
     attendance_table = _Rows(Attendance, exclude=ATTENDANCE_CHECKS)
-    errors: dict[str, list[str]] = {}
+    problems: dict[int, dict[str, list[str]]] = {}
     seen: dict[str, int] = {}
     people, attendances = [], []
     for index, row in enumerate(rows):
         values = {f: row.get(f) or _blank(f) for f in PERSON_FIELDS}
         values["full_name"] = " ".join(values["full_name"].split())
-        unknown = []
         for field in ("nationality", "country_of_work"):
             country = values.pop(field)
             values[f"{field}_id"] = None if country is None else country.pk
             if values[f"{field}_id"] is None and row.get(field) is not None:
-                unknown.append(field)
-        values["match_key"] = person_match_key(
+                problems.setdefault(index, {})[f".{field}"] = [_("Unknown country.")]
+        key = values["match_key"] = person_match_key(
             values["full_name"],
             values["sex"],
             values["nationality_id"],
             values["country_of_work_id"],
         )
-        person = people_table.row(values)
-        attendance = attendance_table.row(
-            {
-                "session_id": session.pk,
-                "attended": row.get("attended", True),
-                "pre_score": row.get("pre_score"),
-                "post_score": row.get("post_score"),
-            }
-        )
-        for table, values in ((people_table, person), (attendance_table, attendance)):
-            for field, messages in table.check(values).items():
-                errors[f"rows[{index}].{field}"] = messages
-        for field in unknown:
-            errors[f"rows[{index}].{field}"] = [_("Unknown country.")]
-        key = person["match_key"]
         if key is not None and key in seen:
-            errors[f"rows[{index}]"] = [
+            problems.setdefault(index, {})[""] = [
                 _("The same person is listed twice (rows %(first)s and %(second)s).")
                 % {"first": seen[key] + 1, "second": index + 1}
             ]
         elif key is not None:
             seen[key] = index
-        people.append(person)
-        attendances.append(attendance)
+        people.append(people_table.row(values))
+        attendances.append(
+            attendance_table.row(
+                {
+                    "session_id": session.pk,
+                    "attended": row.get("attended", True),
+                    "pre_score": row.get("pre_score"),
+                    "post_score": row.get("post_score"),
+                }
+            )
+        )
+    refused = (people_table.check(people), attendance_table.check(attendances))
+    errors: dict[str, list[str]] = {}
+    for index in sorted({*problems, *refused[0], *refused[1]}):
+        for found in refused:
+            for field, messages in found.get(index, {}).items():
+                errors[f"rows[{index}].{field}"] = messages
+        for suffix, messages in problems.get(index, {}).items():
+            errors[f"rows[{index}]{suffix}"] = messages
     return people_table, people, attendance_table, attendances, errors
 
 
 def _register_matches(people: list[dict[str, Any]]) -> dict[str, int]:
     """The register's match for many people at once: same key as ``person_find_or_create``."""
     keys = sorted({person["match_key"] for person in people if person["match_key"]})
+    if connection.vendor == "postgresql":
+        # One array parameter: the same lookup as ``match_key__in``, without a
+        # placeholder per key to build and parse.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT match_key, id FROM trainings_person"
+                " WHERE merged_into_id IS NULL AND match_key = ANY(%s)",
+                [keys],
+            )
+            return dict(cursor.fetchall())
     matches: dict[str, int] = {}
     for start in range(0, len(keys), BULK_BATCH):
         candidates = Person.objects.filter(
