@@ -27,7 +27,7 @@ DB = os.environ.get("FAULTS_DB", "ctportal_faults")
 PASSWORD = secrets.token_urlsafe(24)
 # Bounds of every request loop: no fault drill runs away.
 MAX_REQUESTS = 3000
-MAX_SECONDS = 75
+MAX_SECONDS = 90
 PAUSE = 0.05
 
 
@@ -67,6 +67,11 @@ ENV = {
     "CELERY_VISIBILITY_TIMEOUT": "40",
     "JOB_RESEND_AFTER": "8",
     "JOB_SWEEP": "2",
+    # A worker whose consumer takes nothing for 30 s while Redis is up stops itself: longer
+    # than Celery's longest pause between reconnection attempts (30 s), so a worker still
+    # reconnecting is never taken for a stalled one.
+    "WORKER_WATCHDOG_INTERVAL": "2",
+    "WORKER_WATCHDOG_GRACE": "30",
     "API_THROTTLE_USER_BURST": "100000/minute",
     "API_THROTTLE_USER": "1000000/hour",
     "WEB_BIND": f"127.0.0.1:{WEB_PORT}",
@@ -115,8 +120,12 @@ def log(message: str) -> None:
 
 
 class Process:
-    def __init__(self, name: str, args: list[str]):
+    """One process of the stack. Like a supervisor (compose's restart policy, systemd), the
+    drill starts again one that ended by itself; one it killed stays down until repaired."""
+
+    def __init__(self, name: str, args: list[str], *, supervised: bool = False):
         self.name, self.args, self.popen = name, args, None
+        self.supervised, self.wanted, self.revived = supervised, False, 0
 
     def start(self) -> None:
         logfile = (WORK / f"{self.name}.log").open("a")
@@ -128,13 +137,26 @@ class Process:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: killed as one, nothing else
         )
+        self.wanted = True
+
+    def supervise(self) -> None:
+        """Start again a supervised process that ended although it was wanted."""
+        if self.supervised and self.wanted and self.popen and self.popen.poll() is not None:
+            log(f"{self.name} ended by itself (exit {self.popen.returncode}): started again")
+            self.revived += 1
+            self.start()
+
+    def alive(self) -> bool:
+        return bool(self.popen) and self.popen.poll() is None
 
     def kill(self) -> None:
+        self.wanted = False
         if self.popen and self.popen.poll() is None:
             os.killpg(self.popen.pid, signal.SIGKILL)
             self.popen.wait(timeout=10)
 
     def stop(self) -> None:
+        self.wanted = False
         if self.popen and self.popen.poll() is None:
             os.killpg(self.popen.pid, signal.SIGTERM)
             try:
@@ -151,13 +173,15 @@ REDIS = Process(
         *("--appendonly", "no", "--dir", str(WORK)),
     ],
 )
+WORKER_NAME = "faults@localhost"
 WORKER = Process(
     "worker",
     [
         *(str(BIN / "celery"), "-A", "ctportal", "worker", "-B", "--loglevel=WARNING"),
-        *("--concurrency=2", "--without-gossip", "--without-mingle"),
+        *("--concurrency=2", "--without-gossip", "--without-mingle", "-n", WORKER_NAME),
         *("--schedule", str(WORK / "beat-schedule")),
     ],
+    supervised=True,
 )
 WEB = Process("web", [str(BIN / "gunicorn"), "ctportal.wsgi", "--config", "gunicorn.conf.py"])
 
