@@ -39,7 +39,6 @@ from faults_stack import (
     export_files,
     export_states,
     kill_one_web_worker,
-    log,
     newest_export_id,
     prepare_database,
     redis_up,
@@ -48,6 +47,7 @@ from faults_stack import (
     wait_until,
 )
 from faults_visitor import Visitor
+from stack import log
 
 
 def exports_after(known: int) -> list[int]:
