@@ -169,6 +169,17 @@ class _Rows:
             raise _NotCopyable
         return text
 
+    def text_columns(self, rows: list[dict[str, Any]], fields: list) -> list[list[str]]:
+        """Each of ``fields`` of the rows as COPY's text, converted once per distinct value.
+
+        Raises _NotCopyable when a value is the NULL mark itself.
+        """
+        db = connections[DEFAULT_DB_ALIAS]
+        return [
+            _per_value([row[f.attname] for row in rows], lambda v, f=f: self._text(f, v, db))[0]
+            for f in fields
+        ]
+
     def _copy(self, rows: list[dict[str, Any]]) -> None:
         """COPY the rows, their ids drawn from the table's sequence first.
 
@@ -222,16 +233,21 @@ def _copies(db) -> bool:
         return hasattr(cursor.cursor, "copy_expert")
 
 
+def _history_columns(model: type[Model]) -> str:
+    """The columns a model's history copies from the model's own table."""
+    quote = connection.ops.quote_name
+    return ", ".join(
+        quote(field.column)
+        for field in model.history.model._meta.concrete_fields
+        if not field.name.startswith("history_")
+    )
+
+
 def _copy_into_history(model: type[Model], ids: list[int], *, user) -> None:
     """History of rows written by ``bulk_create``, copied by the database from the rows."""
     history = model.history.model
     quote = connection.ops.quote_name
-    tracked = [
-        quote(field.column)
-        for field in history._meta.concrete_fields
-        if not field.name.startswith("history_")
-    ]
-    columns = ", ".join(tracked)
+    columns = _history_columns(model)
     # Names come from the models' metadata; every value is a parameter.
     insert = (
         f"INSERT INTO {quote(history._meta.db_table)} ({columns}, history_date,"  # noqa: S608
@@ -357,6 +373,170 @@ def _create_people(table: _Rows, people: list[dict[str, Any]], *, user) -> dict[
     raise IntegrityError("people matched by another import kept changing")
 
 
+def _copy_batch(
+    people_table: _Rows,
+    people: list[dict[str, Any]],
+    attendance_table: _Rows,
+    attendances: list[dict[str, Any]],
+    new: list[int],
+    *,
+    user,
+) -> None:
+    """Write a batch in one statement: its new people, its attendances and their history.
+
+    ``new``: the positions of the people the register does not know yet, whose
+    attendances have no person. Both lists are COPYed into temporary tables; one
+    statement then draws the new people's ids, inserts them, the attendances (an
+    unmatched person takes the id just drawn for them) and the history of both,
+    copied from the rows inserted.
+    New people are inserted in match key order, so two imports wait for each other
+    instead of deadlocking. Raises _NotCopyable, with nothing written, when a value
+    is COPY's NULL mark itself.
+    """
+    db = connections[DEFAULT_DB_ALIAS]
+    quote = db.ops.quote_name
+    now = timezone.now()
+    for table, rows in ((people_table, people), (attendance_table, attendances)):
+        for field in table.stamped:
+            for row in rows:
+                row[field.attname] = now
+    person_fields = [f for f in people_table.fields if f is not Person._meta.pk]
+    attendance_fields = [f for f in attendance_table.fields if f is not Attendance._meta.pk]
+    loads = (
+        (
+            "import_people",
+            person_fields,
+            [new, *people_table.text_columns([people[n] for n in new], person_fields)],
+        ),
+        (
+            "import_attendances",
+            attendance_fields,
+            [
+                list(range(len(attendances))),
+                *attendance_table.text_columns(attendances, attendance_fields),
+            ],
+        ),
+    )
+    with db.cursor() as cursor, db.wrap_database_errors:
+        for name, fields, columns in loads:
+            declared = ", ".join(f"{quote(f.column)} {f.db_type(db)}" for f in fields)
+            cursor.execute(f"CREATE TEMPORARY TABLE {name} (n integer, {declared}) ON COMMIT DROP")
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator="\n").writerows(zip(*columns, strict=True))
+            buffer.seek(0)
+            names = ", ".join(quote(f.column) for f in fields)
+            cursor.cursor.copy_expert(
+                f"COPY {name} (n, {names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
+            )
+        person_columns = ", ".join(quote(f.column) for f in person_fields)
+        attendance_columns = ", ".join(quote(f.column) for f in attendance_fields)
+        person_key = quote(Attendance._meta.get_field("person").column)
+        chosen = ", ".join(
+            f"COALESCE(a.{person_key}, new_people.id)"
+            if f.column == Attendance._meta.get_field("person").column
+            else f"a.{quote(f.column)}"
+            for f in attendance_fields
+        )
+        history = "history_date, history_change_reason, history_type, history_user_id"
+        person_history = _history_columns(Person)
+        attendance_history = _history_columns(Attendance)
+        # Names come from the models' metadata; every value is a parameter.
+        cursor.execute(
+            f"""
+            WITH new_people AS MATERIALIZED (
+                SELECT n, nextval(pg_get_serial_sequence(%s, %s)) AS id, {person_columns}
+                FROM import_people ORDER BY {quote("match_key")} NULLS FIRST, n
+            ), people AS (
+                INSERT INTO {quote(Person._meta.db_table)} (id, {person_columns})
+                SELECT id, {person_columns} FROM new_people
+                ORDER BY {quote("match_key")} NULLS FIRST, n
+                RETURNING *
+            ), people_history AS (
+                INSERT INTO {quote(Person.history.model._meta.db_table)}
+                    ({person_history}, {history})
+                SELECT {person_history}, %s, '', '+', %s FROM people
+            ), attendances AS (
+                INSERT INTO {quote(Attendance._meta.db_table)} ({attendance_columns})
+                SELECT {chosen} FROM import_attendances a LEFT JOIN new_people USING (n)
+                ORDER BY a.n
+                RETURNING *
+            )
+            INSERT INTO {quote(Attendance.history.model._meta.db_table)}
+                ({attendance_history}, {history})
+            SELECT {attendance_history}, %s, '', '+', %s FROM attendances
+            """,  # noqa: S608
+            [
+                Person._meta.db_table,
+                Person._meta.pk.column,
+                now,
+                getattr(user, "pk", None),
+                now,
+                getattr(user, "pk", None),
+            ],
+        )
+        cursor.execute("DROP TABLE import_people, import_attendances")
+
+
+def _match_attendances(
+    people: list[dict[str, Any]],
+    attendances: list[dict[str, Any]],
+    matches: dict[str, int],
+    start: int,
+    *,
+    present: set[int],
+    errors: dict[str, list[str]],
+) -> None:
+    """Give each attendance its person (matched or new); ValidationError for people
+    already taking part in the session. ``start``: the batch's first row."""
+    for offset, (person, attendance) in enumerate(zip(people, attendances, strict=True)):
+        attendance["person_id"] = matches.get(person["match_key"]) or person["id"]
+        if attendance["person_id"] is None:  # a new person, given an id as it is written
+            continue
+        if attendance["person_id"] in present:
+            errors[f"rows[{start + offset}]"] = [
+                _("%(person)s is already a participant of this session.")
+                % {"person": _person_name(person)}
+            ]
+        present.add(attendance["person_id"])
+    if errors:
+        raise ValidationError(errors)
+
+
+def _write_copied(
+    people_table: _Rows,
+    people: list[dict[str, Any]],
+    attendance_table: _Rows,
+    attendances: list[dict[str, Any]],
+    start: int,
+    *,
+    present: set[int],
+    errors: dict[str, list[str]],
+    user,
+) -> bool:
+    """Write a batch by COPY, people matched as ``_create_people`` matches them.
+
+    False, with nothing written, when a value cannot go through COPY.
+    """
+    for _round in range(3):
+        matches = _register_matches(people)
+        new = [n for n, p in enumerate(people) if p["match_key"] not in matches]
+        for person in people:
+            person["id"] = None  # new people get their ids from the database
+        matched = present.copy()
+        _match_attendances(people, attendances, matches, start, present=matched, errors=errors)
+        try:
+            with transaction.atomic():
+                _copy_batch(people_table, people, attendance_table, attendances, new, user=user)
+        except _NotCopyable:
+            return False
+        except IntegrityError:
+            # Another import created one of these people meanwhile: match again.
+            continue
+        present.update(matched)
+        return True
+    raise IntegrityError("people matched by another import kept changing")
+
+
 def _person_name(person: dict[str, Any]) -> str:
     """The person as ``str(Person)`` names them."""
     return person["full_name"] or _("Person #%(pk)s") % {"pk": person["id"]}
@@ -391,22 +571,27 @@ def attendances_bulk_add(
     if errors:
         raise ValidationError(errors)
     present = set(session.attendances.values_list("person_id", flat=True))
+    copies = _copies(connection)
     added = 0
     for start in range(0, len(rows), BULK_BATCH):
         batch = people[start : start + BULK_BATCH]
-        matches = _create_people(people_table, batch, user=user)
         written = attendances[start : start + BULK_BATCH]
-        for offset, (person, attendance) in enumerate(zip(batch, written, strict=True)):
-            attendance["person_id"] = matches.get(person["match_key"]) or person["id"]
-            if attendance["person_id"] in present:
-                errors[f"rows[{start + offset}]"] = [
-                    _("%(person)s is already a participant of this session.")
-                    % {"person": _person_name(person)}
-                ]
-            present.add(attendance["person_id"])
-        if errors:
-            raise ValidationError(errors)
-        attendance_table.write(written, user=user)
+        if not (
+            copies
+            and _write_copied(
+                people_table,
+                batch,
+                attendance_table,
+                written,
+                start,
+                present=present,
+                errors=errors,
+                user=user,
+            )
+        ):
+            matches = _create_people(people_table, batch, user=user)
+            _match_attendances(batch, written, matches, start, present=present, errors=errors)
+            attendance_table.write(written, user=user)
         added += len(written)
         if on_progress:
             on_progress(added)
