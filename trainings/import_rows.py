@@ -34,6 +34,8 @@ class RowChecker:
     """Turns the cells of one row into participant values, or errors for that row.
 
     The words accepted are those of ``trainings.vocabulary``, as the API accepts them.
+    Each column's cell is checked once per distinct text cell of the sheet: most
+    columns repeat a few values, and the outcome of a cell does not depend on its row.
     """
 
     def __init__(self) -> None:
@@ -48,71 +50,102 @@ class RowChecker:
             ("age_band", self.age_band, _("age band")),
             ("institution_type", self.institution_type, _("institution type")),
         )
+        # (column, value's name, check of one cell, outcomes by cell), in the order
+        # the row's values and errors are listed.
+        self.columns: list[tuple[str, str, Callable, dict]] = [
+            *(
+                (column, "full_name" if column == "name" else column, self._text(limit), {})
+                for column, limit in TEXT_LIMITS.items()
+            ),
+            ("sex", "sex", self._sex, {}),
+            *((c, c, self._choice(lookup, what), {}) for c, lookup, what in self.choice_columns),
+            *((c, c, self._country, {}) for c in ("nationality", "country_of_work")),
+            ("attended", "attended", self._attended_cell, {}),
+            *((c, c, self._score_cell(c), {}) for c in ("pre_score", "post_score")),
+        ]
 
     def check(
         self, number: int, cells: dict[str, Any], texts: dict[str, str] | None = None
     ) -> tuple[dict[str, Any], list[dict]]:
         """``texts``: each cell as ``text_of`` gives it, when the caller has them already."""
-        if texts is None:
-            texts = {column: text_of(value) for column, value in cells.items()}
         errors: list[dict] = []
         row: dict[str, Any] = {}
-        for column, limit in TEXT_LIMITS.items():
-            value = texts.get(column, "")
-            if len(value) > limit:
-                errors.append(
-                    error(
-                        number,
-                        column,
-                        _("At most %(limit)s characters (this one has %(length)s).")
-                        % {"limit": limit, "length": len(value)},
-                    )
-                )
-            row["full_name" if column == "name" else column] = value
-        sex = texts.get("sex", "").casefold()
-        if not sex:
-            errors.append(error(number, "sex", _("Give the sex: female, male or other.")))
-        elif sex not in self.sex:
-            errors.append(
-                error(
-                    number,
-                    "sex",
-                    _("Unknown sex “%(value)s”; use female, male or other.")
-                    % {"value": cells.get("sex")},
-                )
-            )
-        row["sex"] = self.sex.get(sex, "")
-        for column, lookup, what in self.choice_columns:
-            value = texts.get(column, "").casefold()
-            row[column] = lookup.get(value, "")
-            if value and value not in lookup:
-                codes = ", ".join(sorted(set(lookup.values())))
-                errors.append(
-                    error(
-                        number,
-                        column,
-                        _("Unknown %(what)s “%(value)s”; use one of: %(codes)s.")
-                        % {"what": what, "value": texts.get(column, ""), "codes": codes},
-                    )
-                )
-        for column in ("nationality", "country_of_work"):
-            value = texts.get(column, "")
-            row[column] = self.countries.get(value.casefold()) if value else None
-            if value and row[column] is None:
-                errors.append(
-                    error(
-                        number,
-                        column,
-                        _("Unknown country “%(value)s”; use the ISO 3166-1 two-letter code.")
-                        % {"value": value},
-                    )
-                )
-        row["attended"] = self._attended(number, cells.get("attended"), errors)
-        for column in ("pre_score", "post_score"):
-            row[column] = self._score(
-                number, column, cells.get(column), errors, texts.get(column, "")
-            )
+        for column, name, check, outcomes in self.columns:
+            value = cells.get(column)
+            # A text cell's outcome follows from the text; other cells (numbers and
+            # dates of a workbook) are checked each time, as 1 and 1.0 read differently.
+            outcome = outcomes.get(value) if value is None or type(value) is str else None
+            if outcome is None:
+                text = text_of(value) if texts is None else texts.get(column, "")
+                outcome = check(value, text)
+                if value is None or type(value) is str:
+                    outcomes[value] = outcome
+            row[name] = outcome[0]
+            for message in outcome[1]:
+                errors.append(error(number, column, message))
         return row, errors
+
+    @staticmethod
+    def _text(limit: int) -> Callable[[Any, str], tuple[str, tuple[str, ...]]]:
+        def check(value: Any, text: str) -> tuple[str, tuple[str, ...]]:
+            if len(text) > limit:
+                message = _("At most %(limit)s characters (this one has %(length)s).") % {
+                    "limit": limit,
+                    "length": len(text),
+                }
+                return text, (message,)
+            return text, ()
+
+        return check
+
+    def _sex(self, value: Any, text: str) -> tuple[str, tuple[str, ...]]:
+        sex = text.casefold()
+        if not sex:
+            return self.sex.get(sex, ""), (_("Give the sex: female, male or other."),)
+        if sex not in self.sex:
+            message = _("Unknown sex “%(value)s”; use female, male or other.") % {"value": value}
+            return "", (message,)
+        return self.sex[sex], ()
+
+    @staticmethod
+    def _choice(lookup: dict, what: str) -> Callable[[Any, str], tuple[str, tuple[str, ...]]]:
+        def check(value: Any, text: str) -> tuple[str, tuple[str, ...]]:
+            folded = text.casefold()
+            if folded and folded not in lookup:
+                codes = ", ".join(sorted(set(lookup.values())))
+                message = _("Unknown %(what)s “%(value)s”; use one of: %(codes)s.") % {
+                    "what": what,
+                    "value": text,
+                    "codes": codes,
+                }
+                return "", (message,)
+            return lookup.get(folded, ""), ()
+
+        return check
+
+    def _country(self, value: Any, text: str) -> tuple[Any, tuple[str, ...]]:
+        if not text:
+            return None, ()
+        country = self.countries.get(text.casefold())
+        if country is None:
+            message = _("Unknown country “%(value)s”; use the ISO 3166-1 two-letter code.") % {
+                "value": text
+            }
+            return None, (message,)
+        return country, ()
+
+    def _attended_cell(self, value: Any, text: str) -> tuple[bool, tuple[str, ...]]:
+        errors: list[dict] = []
+        attended = self._attended(0, value, errors)
+        return attended, tuple(e["message"] for e in errors)
+
+    def _score_cell(self, column: str) -> Callable[[Any, str], tuple[Any, tuple[str, ...]]]:
+        def check(value: Any, text: str) -> tuple[Any, tuple[str, ...]]:
+            errors: list[dict] = []
+            score = self._score(0, column, value, errors, text)
+            return score, tuple(e["message"] for e in errors)
+
+        return check
 
     @staticmethod
     def _attended(number: int, value: Any, errors: list[dict]) -> bool:
@@ -245,15 +278,14 @@ def check_sheet(
                         )
                     ]
                 )
-            texts = {name: text_of(value) for name, value in values.items()}
-            if not any(texts.values()):
+            if not any(map(text_of, values.values())):
                 continue
             if len(result.rows) >= MAX_ROWS:
                 raise file_error(
                     _("The sheet has more than %(limit)s rows; split it into smaller files.")
                     % {"limit": f"{MAX_ROWS:,}"}
                 )
-            row, errors = checker.check(number, values, texts)
+            row, errors = checker.check(number, values)
             key = person_key(row)
             if key is not None and not errors:
                 if key in seen:
