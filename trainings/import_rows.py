@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from operator import itemgetter
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
@@ -260,8 +261,17 @@ def check_sheet(
             raise file_error(_("The file is empty."))
         positions = column_positions(sheet.header)
         width = _header_width(sheet.header)
+        names = list(positions)
+        # The cells of the template's columns, in one call for a row as wide as the header.
+        pick = itemgetter(*positions.values())
+        needed = max(positions.values()) + 1
         for number, cells in sheet.rows:
-            values = {name: cells[i] if i < len(cells) else None for name, i in positions.items()}
+            if len(cells) >= needed:
+                values = dict(zip(names, pick(cells), strict=True))
+            else:
+                values = {
+                    name: cells[i] if i < len(cells) else None for name, i in positions.items()
+                }
             beyond = _cells_beyond(cells, sheet.header, width)
             if beyond:
                 # Cells past the header would be dropped without a word; say so instead.

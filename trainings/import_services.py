@@ -15,12 +15,14 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
-from django.db.models import Model
+from django.db.models import CharField, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -80,6 +82,26 @@ def _per_value(values: list[Any], compute: Callable[[Any], Any]) -> tuple[list[A
     return found, [*memo.values(), *unhashable]
 
 
+def _plain_text(field) -> bool:
+    """A text field checked only for its length: no choices, no other validator."""
+    return (
+        type(field) is CharField
+        and field.choices is None
+        and field.max_length is not None
+        and all(
+            type(v) is MaxLengthValidator and v.limit_value == field.max_length
+            for v in field.validators
+        )
+    )
+
+
+def _text_fits(field, value: Any) -> bool:
+    """Whether ``clean_fields`` would accept ``value`` for a plain text field unchanged."""
+    if value is None or value == "":
+        return field.blank
+    return type(value) is str and len(value) <= field.max_length
+
+
 class _Rows:
     """One model's rows as plain values (``{attname: value}``) rather than instances.
 
@@ -101,6 +123,7 @@ class _Rows:
         # Field.clean is handed an instance, as clean_fields hands it the one it checks.
         self.instance = model()
         self.checked = [f for f in self.fields if f.name not in exclude and not f.generated]
+        self.plain_text = {f for f in self.fields if _plain_text(f)}
 
     def row(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """A new row: the fields' defaults, then ``values`` (by attname)."""
@@ -125,7 +148,9 @@ class _Rows:
         errors: dict[int, dict[str, list[str]]] = {}
         for field in self.checked:
             attname = field.attname
-            values = [row[attname] for row in rows]
+            values = list(map(itemgetter(attname), rows))
+            if field in self.plain_text and all(_text_fits(field, v) for v in set(values)):
+                continue  # every value passes: cleaning would give it back as it is
             outcomes, distinct = _per_value(values, lambda raw, f=field: self._clean(f, raw))
             if any(messages for _cleaned, messages in distinct):
                 for index, (_cleaned, messages) in enumerate(outcomes):
@@ -175,10 +200,17 @@ class _Rows:
         Raises _NotCopyable when a value is the NULL mark itself.
         """
         db = connections[DEFAULT_DB_ALIAS]
-        return [
-            _per_value([row[f.attname] for row in rows], lambda v, f=f: self._text(f, v, db))[0]
-            for f in fields
-        ]
+        columns = []
+        for field in fields:
+            values = list(map(itemgetter(field.attname), rows))
+            if field in self.plain_text:
+                # Text is sent as it is: only the NULL mark needs a look.
+                distinct = set(values)
+                if all(type(v) is str for v in distinct - {None}) and NULL_MARK not in distinct:
+                    columns.append([NULL_MARK if v is None else v for v in values])
+                    continue
+            columns.append(_per_value(values, lambda v, f=field: self._text(f, v, db))[0])
+        return columns
 
     def _copy(self, rows: list[dict[str, Any]]) -> None:
         """COPY the rows, their ids drawn from the table's sequence first.
@@ -191,7 +223,7 @@ class _Rows:
         columns = []
         for field in self.fields:
             if field is not meta.pk:
-                values = [row[field.attname] for row in rows]
+                values = list(map(itemgetter(field.attname), rows))
                 columns.append(_per_value(values, lambda v, f=field: self._text(f, v, db))[0])
         with db.cursor() as cursor:
             cursor.execute(
