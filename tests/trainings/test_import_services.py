@@ -194,3 +194,45 @@ def test_a_bulk_add_makes_as_many_queries_for_forty_rows_as_for_four(
     assert counts[0] == counts[1], counts
     assert session.attendances.count() == 40
     assert Attendance.history.filter(session_id=session.pk).count() == 40
+
+
+def test_a_bulk_add_gives_each_attendance_the_person_of_its_row(portfolio, users, monkeypatch):
+    """New people, unnamed ones and a match of the register, across several batches."""
+    monkeypatch.setattr("trainings.import_services.BULK_BATCH", 4)
+    session = f.TrainingSessionFactory(project=portfolio["p_eg"], host_country=portfolio["egypt"])
+    known = person_find_or_create(
+        user=users["admin"], data={"full_name": "Row 5", "sex": "male", "institution": "Inst 5"}
+    )
+    rows = [
+        {
+            "full_name": "" if n % 3 == 0 else f"Row {n}",
+            "sex": "male",
+            "institution": f"Inst {n}",
+            "post_score": n,
+        }
+        for n in range(11)
+    ]
+    assert attendances_bulk_add(user=users["officer_eg"], session=session, rows=rows) == 11
+
+    attendances = session.attendances.select_related("person")
+    assert sorted(a.post_score for a in attendances) == list(range(11))
+    for attendance in attendances:
+        n = int(attendance.post_score)
+        assert attendance.person.institution == f"Inst {n}"
+        assert attendance.person.full_name == ("" if n % 3 == 0 else f"Row {n}")
+        assert attendance.history.get().person_id == attendance.person_id
+    assert attendances.get(post_score=5).person_id == known.pk
+    new_people = Person.objects.filter(attendances__session=session).exclude(pk=known.pk)
+    assert Person.history.filter(id__in=new_people.values("pk")).count() == 10
+
+
+def test_a_bulk_add_writes_a_value_spelled_like_the_null_mark(portfolio, users):
+    session = f.TrainingSessionFactory(project=portfolio["p_eg"], host_country=portfolio["egypt"])
+    rows = [{"full_name": f"Mark {n}", "sex": "female", "institution": "\\N"} for n in range(3)]
+
+    assert attendances_bulk_add(user=users["officer_eg"], session=session, rows=rows) == 3
+
+    people = Person.objects.filter(attendances__session=session)
+    assert sorted(people.values_list("institution", flat=True)) == ["\\N"] * 3
+    assert Person.history.filter(institution="\\N").count() == 3
+    assert Attendance.history.filter(session_id=session.pk).count() == 3
