@@ -5,9 +5,11 @@ import weakref
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from lxml import etree
 from openpyxl import load_workbook
 
+from ctportal.formats import xlsx_format
 from projects import iati
 from projects import models as pm
 from projects.exports import downloadable_export, portfolio_exports_for, write_portfolio
@@ -126,6 +128,30 @@ def test_xlsx_row_keeps_types_and_text_stays_text():
     assert row["Budget"] == pytest.approx(250000.50)
     assert row["Spent"] == 2000
     assert row["Donors"] == "Donor B; Donor A"
+
+
+@pytest.mark.django_db
+def test_xlsx_shows_dates_and_amounts_in_their_formats_under_a_bold_header():
+    spending_project()
+    admin = f.UserFactory(role="administrator")
+
+    with translation.override("fr"):
+        content = render_portfolio(admin, "xlsx")[0]
+
+    sheet = load_workbook(io.BytesIO(content)).active
+    header, row = sheet[1], sheet[2]
+    assert sheet.title == "Portefeuille"
+    assert all(cell.font.b for cell in header) and not row[0].font.b
+    assert [cell.number_format for cell in row[4:9]] == [
+        xlsx_format(lang="fr"),
+        xlsx_format(lang="fr"),
+        "General",
+        xlsx_format(lang="fr"),
+        "#,##0.00",
+    ]
+    assert row[12].number_format == "#,##0.00" and row[2].data_type == "s"
+    assert sheet.column_dimensions["C"].width == 60
+    assert sheet.column_dimensions["I"].width == 16
 
 
 @pytest.mark.django_db
