@@ -60,8 +60,10 @@ DECIMAL_FORMAT = "General"
 EPOCH = datetime.datetime(1899, 12, 30)
 # Characters XML 1.0 cannot carry at all: dropped from text.
 ILLEGAL = dict.fromkeys(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
-# Fragments of distinct values kept for reuse; past this, each value is built anew.
-CACHE_LIMIT = 100_000
+# Fragments of distinct values kept for reuse. A sheet of mostly unique values
+# (titles, codes) fills it with values seen once: when full it starts again, so
+# it holds a few MiB at most and the values that recur come back at once.
+CACHE_LIMIT = 10_000
 ROWS_PER_WRITE = 500
 # Fixed member dates: the same rows give the same bytes.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -134,9 +136,9 @@ class _Fragments(dict):
     """Cell XML by (type, value): on their own 1, True and Decimal(1) are one key."""
 
     def __missing__(self, key) -> str:
-        xml = cell_xml(key[1])
-        if len(self) < CACHE_LIMIT:
-            self[key] = xml
+        if len(self) >= CACHE_LIMIT:
+            self.clear()
+        xml = self[key] = cell_xml(key[1])
         return xml
 
 

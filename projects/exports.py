@@ -92,11 +92,17 @@ ROW_FIELDS = (
 def _chunks(projects: QuerySet) -> Iterator[list[dict[str, Any]]]:
     """The projects (ordered by code) as plain dicts, a chunk at a time, each chunk its own
     query. Plain values, not model instances: prefetched instances point at each other,
-    and such cycles wait for the garbage collector, so memory grew with every chunk."""
-    queryset = projects.with_spend().order_by("code").values(*ROW_FIELDS)
+    and such cycles wait for the garbage collector, so memory grew with every chunk.
+
+    The chunk's projects are picked first (by code, from its index) and only they are
+    summed: with the sums on all projects after ``last``, each chunk's query added up
+    the rest of the portfolio, and time grew with the square of its size."""
+    ordered = projects.order_by("code")
     last = None
     while True:
-        chunk = list((queryset if last is None else queryset.filter(code__gt=last))[:CHUNK_SIZE])
+        page = (ordered if last is None else ordered.filter(code__gt=last)).values("pk")
+        queryset = Project.objects.filter(pk__in=page[:CHUNK_SIZE]).with_spend()
+        chunk = list(queryset.order_by("code").values(*ROW_FIELDS))
         if chunk:
             yield chunk
         if len(chunk) < CHUNK_SIZE:

@@ -168,6 +168,27 @@ def test_csv_costs_a_fixed_number_of_queries(django_assert_max_num_queries):
     assert count == 4
 
 
+@pytest.mark.parametrize("name", ["admin", "donor_a"])
+def test_chunks_follow_each_other_by_code_and_sum_only_their_own_spend(
+    monkeypatch, users, portfolio, name
+):
+    monkeypatch.setattr("projects.exports.CHUNK_SIZE", 1)
+    for key, values in {"p_eg": ["10.00", "2.50"], "p_lb": ["7.00"], "p_both": ["1.25"]}.items():
+        project = portfolio[key]
+        for value in values:
+            f.TransactionFactory(project=project, value=Decimal(value), currency=project.currency)
+
+    rows = read_csv(render_portfolio(users[name], "csv")[0])
+
+    expected = sorted(portfolio[key].code for key in EXPECTED_PROJECTS[name])
+    assert [row["Code"] for row in rows] == expected
+    spent = {
+        portfolio[key].code: total
+        for key, total in {"p_eg": "12.50", "p_lb": "7.00", "p_both": "1.25"}.items()
+    }
+    assert {row["Code"]: row["Spent"] for row in rows} == {code: spent[code] for code in expected}
+
+
 @pytest.mark.django_db
 def test_unknown_format_is_refused():
     with pytest.raises(ValueError, match="Unknown export format"):
