@@ -257,8 +257,9 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Sessions live in the database, so any web node reads a session another one started.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
-# Sessions end after 30 minutes without a request.
+SESSION_ENGINE = "accounts.sessions"
+# Sessions end after 30 minutes without a request (renewed at most once a minute,
+# accounts.sessions).
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
