@@ -67,6 +67,7 @@ CACHE_LIMIT = 10_000
 ROWS_PER_WRITE = 500
 # Fixed member dates: the same rows give the same bytes.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+SHEET_NAME_FORBIDDEN = dict.fromkeys(map(ord, "[]:*?/\\"), " ")
 
 
 def styles(*, date_format: str, datetime_format: str, decimal_format: str) -> str:
@@ -93,6 +94,11 @@ def styles(*, date_format: str, datetime_format: str, decimal_format: str) -> st
 <xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>{numbered}</cellXfs>\
 <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>\
 </styleSheet>"""
+
+
+def sheet_name(title: str) -> str:
+    """A name spreadsheet programs accept: at most 31 characters, none of []:*?/\\."""
+    return title.translate(SHEET_NAME_FORBIDDEN)[:31].strip() or "Sheet1"
 
 
 def excel_serial(value: datetime.date) -> int | float:
@@ -176,7 +182,8 @@ def write_sheet(
             "xl/workbook.xml",
             f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<workbook xmlns="{MAIN}" xmlns:r="{RELATIONSHIPS}"><sheets>'
-            f'<sheet name={quoteattr(sheet[:31])} sheetId="1" r:id="rId1"/></sheets></workbook>',
+            f'<sheet name={quoteattr(sheet_name(sheet))} sheetId="1" r:id="rId1"/>'
+            f"</sheets></workbook>",
         )
         _member(zf, "xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
         _member(

@@ -153,3 +153,10 @@ def test_a_date_time_with_a_time_zone_is_refused():
 
     with pytest.raises(ValueError, match="time zone"):
         write_sheet(io.BytesIO(), sheet="S", header=["a"], rows=[[aware]])
+
+
+def test_a_sheet_name_loses_what_spreadsheet_programs_refuse():
+    handle = io.BytesIO()
+    write_sheet(handle, sheet="Cases [2026]: a/b? " + "x" * 40, header=["a"], rows=[])
+
+    assert read(handle.getvalue()).sheetnames == ["Cases  2026   a b  xxxxxxxxxxxx"]
