@@ -207,26 +207,35 @@ def _protect_rest(
             return
 
 
-def raw_figure(metric: Metric, query: Query) -> dict[str, Any]:
-    """The figure's rows and totals as ``(keys, value)``, sorted, without labels."""
-    dims = query.dimensions
-    if metric.unit == "money" and (not dims or dims[0] != "currency"):
-        dims = ("currency", *[d for d in dims if d != "currency"])
+def raw_figure(metric: Metric, query: Query, totals_known: dict | None = None) -> dict[str, Any]:
+    """The figure's rows and totals as ``(keys, value)``, sorted, without labels.
+
+    ``totals_known`` keeps the totals computed, by metric and filters, for the next figures
+    of the same viewer's scope (every breakdown of a metric has the same total)."""
+    dims = summaries.stored_dimensions(metric, query.dimensions)
     rows = _sort(metric, dims, _source_rows(metric, Query(query.user, dims, query.filters)))
     total_dims = dims[:1] if metric.unit == "money" else ()
+    known = {} if totals_known is None else totals_known
     if not metric.has_total:
         totals = []
     elif dims == total_dims:
         totals = rows
+    elif (metric.code, query.filters.key()) in known:
+        totals = known[(metric.code, query.filters.key())]
     else:
         totals = _source_rows(metric, Query(query.user, total_dims, query.filters))
+        known[(metric.code, query.filters.key())] = totals
     return {"dims": dims, "rows": rows, "totals": totals}
 
 
 def _stored(metric: Metric, query: Query) -> dict[str, Any] | None:
     """The figure as materialised for the viewer's scope, if current (``summaries``)."""
     data = summaries.read(
-        metric.code, summaries.shape_key(query.dimensions, query.filters.key()), query.user
+        metric.code,
+        summaries.shape_key(
+            summaries.stored_dimensions(metric, query.dimensions), query.filters.key()
+        ),
+        query.user,
     )
     if data is None:
         return None

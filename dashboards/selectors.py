@@ -71,7 +71,8 @@ def _summary_keys(widgets: list[Widget]) -> list[tuple[str, str]]:
         metric = METRICS.get(widget.metric)
         if metric is None:
             continue
-        shape = summaries.shape_key(widget.dimensions, widget.filters().key())
+        dims = summaries.stored_dimensions(metric, widget.dimensions)
+        shape = summaries.shape_key(dims, widget.filters().key())
         keys.append((metric.code, shape))
         if metric.subset_of:
             keys.append((metric.subset_of, shape))
