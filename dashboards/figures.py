@@ -276,6 +276,18 @@ def compute(metric: Metric, query: Query) -> dict[str, Any]:
     return _labelled(_stored(metric, query) or raw_figure(metric, query))
 
 
+def figure_key(metric: Metric, *, user, dimensions: tuple[str, ...], filters: Filters) -> str:
+    """The cache key of a figure for a viewer: retired with every change to its records."""
+    return "metric:{gen}:{code}:{dims}:{filters}:{scope}:{lang}".format(
+        gen=generation(),
+        code=metric.code,
+        dims=",".join(dimensions),
+        filters=filters.key(),
+        scope=scope_key(user),
+        lang=get_language() or "en",
+    )
+
+
 def figures(
     code: str | Metric,
     *,
@@ -290,14 +302,7 @@ def figures(
     if bad or len(set(dims)) != len(dims):
         raise BadDimension(", ".join(bad) or "repeated dimension")
     filters = filters or Filters()
-    key = "metric:{gen}:{code}:{dims}:{filters}:{scope}:{lang}".format(
-        gen=generation(),
-        code=metric.code,
-        dims=",".join(dims),
-        filters=filters.key(),
-        scope=scope_key(user),
-        lang=get_language() or "en",
-    )
+    key = figure_key(metric, user=user, dimensions=dims, filters=filters)
     data = cache.get(key)
     if data is None:
         data = compute(metric, Query(user, dims, filters))

@@ -9,15 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from ctportal.access import Role
 
 from . import charts
-from .figures import BadDimension, Figure, figures
+from .figures import CACHE_SECONDS, BadDimension, Figure, figure_key, figures
 from .models import Dashboard, Widget
 from .registry import METRICS
 from .summaries import store as summaries
@@ -88,17 +90,34 @@ def shown_widget(*, widget: Widget, user) -> ShownWidget:
     metric = METRICS.get(widget.metric)
     if metric is None:
         return ShownWidget(widget, widget.title, "", None, _("This figure is not available."))
-    try:
-        figure = widget_figure(widget=widget, user=user)
-    except BadDimension:
-        return ShownWidget(
-            widget,
-            widget.title,
-            str(metric.description),
-            None,
-            _("This figure cannot be broken down this way any more."),
-        )
-    return ShownWidget(widget, widget.title, str(metric.description), charts.build(widget, figure))
+    key = _chart_key(widget, metric, user)
+    chart = cache.get(key) if key else None
+    if chart is None:
+        try:
+            figure = widget_figure(widget=widget, user=user)
+        except BadDimension:
+            return ShownWidget(
+                widget,
+                widget.title,
+                str(metric.description),
+                None,
+                _("This figure cannot be broken down this way any more."),
+            )
+        chart = charts.build(widget, figure)
+        if key:
+            cache.set(key, chart, CACHE_SECONDS)
+    return ShownWidget(widget, widget.title, str(metric.description), chart)
+
+
+def _chart_key(widget: Widget, metric, user) -> str | None:
+    """The cache key of a saved widget's chart for the viewer: its figure's key (retired
+    with every change to the records) and what the chart is drawn from besides."""
+    if widget.pk is None:
+        return None  # the admin's live preview of an unsaved widget
+    dims = tuple(d for d in widget.dimensions if d)
+    figure = figure_key(metric, user=user, dimensions=dims, filters=widget.filters())
+    drawn = f"{widget.pk}:{widget.kind}:{widget.max_rows}:{widget.width}:{get_language_bidi()}"
+    return f"chart:{drawn}:{figure}"
 
 
 def csv_rows(figure: Figure) -> tuple[list[str], list[list[Any]]]:
