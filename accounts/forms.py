@@ -1,3 +1,5 @@
+import secrets
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -17,3 +19,10 @@ class ApiTokenForm(forms.Form):
         initial=TOKEN_DEFAULT_DAYS,
         help_text=_("At most a year."),
     )
+    # One per form shown: a reloaded or repeated submission of the same form creates nothing.
+    submission = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["submission"] = secrets.token_urlsafe(16)

@@ -14,6 +14,10 @@ from . import services
 from .forms import ApiTokenForm
 from .models import ApiToken
 
+# The last forms of the tokens page that created a token, per session.
+SUBMITTED_TOKEN_FORMS = "api_token_forms_sent"  # noqa: S105 - a session key, no secret
+KEEP_SUBMISSIONS = 10
+
 
 class PortalLoginView(auth_views.LoginView):
     redirect_authenticated_user = False
@@ -34,7 +38,19 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         raise Http404
     form = ApiTokenForm(request.POST or None)
     created = secret = None
-    if request.method == "POST" and form.is_valid():
+    done = request.session.get(SUBMITTED_TOKEN_FORMS, [])
+    if request.method == "POST" and form.is_valid() and form.cleaned_data["submission"] in done:
+        # The browser sent the same form again (a reload): its token exists and its secret,
+        # shown once, is not kept anywhere to be shown again.
+        messages.warning(
+            request,
+            _(
+                "This form was already sent and its token created. Its secret was shown once "
+                "only: if you did not copy it, revoke that token and create a new one."
+            ),
+        )
+        form = ApiTokenForm()
+    elif request.method == "POST" and form.is_valid():
         try:
             created, secret = services.api_token_create(
                 user=request.user,
@@ -47,6 +63,11 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
                 for error in errors:
                     form.add_error(field if field in form.fields else None, error)
         else:
+            if form.cleaned_data["submission"]:
+                request.session[SUBMITTED_TOKEN_FORMS] = [
+                    *done[-(KEEP_SUBMISSIONS - 1) :],
+                    form.cleaned_data["submission"],
+                ]
             form = ApiTokenForm()
     tokens = ApiToken.objects.visible_to(request.user).select_related("revoked_by")
     return render(

@@ -47,8 +47,22 @@ def raw_value_errors(filterset, params) -> dict[str, list[str]]:
     return errors
 
 
+def asks_for_any(filterset_class, params) -> bool:
+    """Whether the request names any of the filters (a range filter by its suffixed names)."""
+    names = tuple(filterset_class.base_filters)
+    return any(key in names or key.startswith(tuple(f"{n}_" for n in names)) for key in params)
+
+
 class PortalFilterBackend(DjangoFilterBackend):
     """django-filter, with every bad value of a request named in one 400."""
+
+    def filter_queryset(self, request, queryset, view):
+        # A request that names no filter (a plain page) would build and validate the
+        # whole filter form only for every filter to pass the records through.
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None or not asks_for_any(filterset_class, request.query_params):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)

@@ -15,6 +15,12 @@ portfolio. A list view using ``PageFirstListMixin`` instead:
 An ordering by a computed figure (``ordering=spent``) needs that figure on
 every row; ``sort_annotations`` names, for each such field, the function that
 annotates it, applied only when the request asks for that ordering.
+
+A view that defines ``page_values`` and ``page_rows`` lays out the page's rows
+itself from plain values (``ctportal.api_rows``) instead of passing model
+instances through its serializer: ``page_values`` is ``with_details`` as a
+``values()`` queryset, and ``page_rows`` turns the page's values into the rows
+the serializer would have given.
 """
 
 from __future__ import annotations
@@ -62,6 +68,9 @@ class PageFirstListMixin:
         """``queryset`` with every figure and related record a row shows."""
         raise NotImplementedError
 
+    page_values: Callable[[QuerySet], QuerySet] | None = None
+    page_rows: Callable[[list[dict]], list[dict]] | None = None
+
     def _sortable(self, queryset: QuerySet) -> QuerySet:
         raw = self.request.query_params.get("ordering", "")
         asked = {term.strip().removeprefix("-") for term in raw.split(",")}
@@ -72,7 +81,14 @@ class PageFirstListMixin:
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self._sortable(self.get_list_queryset()))
-        page = self.paginate_queryset(_RowsByPage(queryset.values("pk"), self.with_details))
+        load = self.with_details if self.page_rows is None else self.page_values
+        page = self.paginate_queryset(_RowsByPage(queryset.values("pk"), load))
         if page is None:
-            return Response(self.get_serializer(self.with_details(queryset), many=True).data)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+            page = list(load(queryset))
+            return Response(self._layout(page))
+        return self.get_paginated_response(self._layout(page))
+
+    def _layout(self, page: list) -> list:
+        if self.page_rows is None:
+            return self.get_serializer(page, many=True).data
+        return self.page_rows(page)

@@ -12,3 +12,6 @@ app.autodiscover_tasks()
 
 # Counts every task's outcome for /metrics, in whichever process runs tasks.
 import ctportal.observability.tasks  # noqa: E402, F401
+
+# A worker whose consumer stops taking messages ends itself, for its supervisor to restart.
+import ctportal.watchdog  # noqa: E402, F401

@@ -19,3 +19,11 @@ def worker_heartbeat() -> None:
     from .observability.tasks import heartbeat_record
 
     heartbeat_record(hostname=getattr(current_task.request, "hostname", "") or "")
+
+
+@shared_task(ignore_result=True)
+def worker_probe() -> None:
+    """Sent by a worker to its own queue: its arrival shows the consumer takes messages.
+
+    See ctportal.watchdog; the work is in receiving it, running it does nothing.
+    """

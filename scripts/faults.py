@@ -11,13 +11,17 @@ touched (the fault on PostgreSQL ends the connections to its own database only).
 
 from __future__ import annotations
 
+import re
 import secrets
+import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import redis
 from faults_stack import (
+    BIN,
     DB,
     ENV,
     MAX_REQUESTS,
@@ -25,15 +29,16 @@ from faults_stack import (
     PAUSE,
     REDIS,
     REDIS_PORT,
+    ROOT,
     WEB,
     WEB_PORT,
     WORK,
     WORKER,
+    WORKER_NAME,
     end_database_connections,
     export_files,
     export_states,
     kill_one_web_worker,
-    log,
     newest_export_id,
     prepare_database,
     redis_up,
@@ -42,6 +47,7 @@ from faults_stack import (
     wait_until,
 )
 from faults_visitor import Visitor
+from stack import log
 
 
 def exports_after(known: int) -> list[int]:
@@ -88,6 +94,7 @@ def drill(
                 log(f"{name}: repair")
                 repair()
             repaired = time.monotonic()
+        WORKER.supervise()
         kind = step % 5
         try:
             if kind == 0 and (exports_before > 0 or injected is not None) and step % 25 == 0:
@@ -147,6 +154,52 @@ def kill_worker_mid_job(visitor: Visitor) -> Callable[[], None]:
     return inject
 
 
+def stop_consuming(visitor: Visitor) -> Callable[[], None]:
+    """The worker stays up but takes no more tasks, as after a broker reconnection gone wrong
+    (celery/celery#10205), and an export is asked for: the consumer is told to leave its
+    queues. Its own watchdog has to notice and stop it, and the supervisor starts a fresh one
+    that builds the export."""
+
+    def inject() -> None:
+        for queue in ("celery", f"{WORKER_NAME}.dq2"):
+            done = subprocess.run(  # noqa: S603 - our own fixed command line
+                [
+                    *(str(BIN / "celery"), "-A", "ctportal", "control", "cancel_consumer"),
+                    *(queue, "-d", WORKER_NAME, "--timeout", "5"),
+                ],
+                cwd=ROOT,
+                env=ENV,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            answer = done.stdout.strip().splitlines()[-1:] or [done.stderr.strip()]
+            log(f"cancel_consumer {queue}: {answer[0].strip()}")
+        visitor.request_export()
+
+    return inject
+
+
+def explain(result: Result) -> None:
+    """What a drill that failed left behind: job states, the queue, the worker's last words."""
+    states = export_states(result.exports)
+    counts: dict[str, int] = {}
+    for status, stopped in states.values():
+        key = f"{status} (stopped)" if stopped else status
+        counts[key] = counts.get(key, 0) + 1
+    print(f"\n{result.name}: jobs {counts}; worker running: {WORKER.alive()}")
+    try:
+        waiting = redis.Redis(port=REDIS_PORT, socket_timeout=2).llen("celery")
+        print(f"  messages waiting in the celery queue: {waiting}")
+    except redis.RedisError as exc:
+        print(f"  the queue could not be read: {exc}")
+    lines = (WORK / "worker.log").read_text(errors="replace").splitlines()
+    notable = [line for line in lines if re.search(r" (WARNING|ERROR|CRITICAL) ", line)]
+    for line in notable[-15:]:
+        print("  worker.log:", line[:300])
+
+
 def drill_import(analyst: Visitor, officer: Visitor, session: int) -> Result:
     """A big attendance sheet whose worker is killed while it imports it."""
     result = Result("Celery worker killed mid-import")
@@ -166,6 +219,7 @@ def drill_import(analyst: Visitor, officer: Visitor, session: int) -> Result:
     repaired = False
     started = time.monotonic()
     while result.requests < MAX_REQUESTS and time.monotonic() - started < MAX_SECONDS:
+        WORKER.supervise()
         if not repaired and time.monotonic() - injected > 2:
             log(f"{result.name}: repair")
             restart(WORKER, lambda: True)()
@@ -220,6 +274,11 @@ def main() -> int:
         )
         results.append(
             drill(
+                visitor, "Celery worker stops taking tasks", stop_consuming(visitor), None, hold=0
+            )
+        )
+        results.append(
+            drill(
                 visitor,
                 "Celery worker killed mid-job",
                 kill_worker_mid_job(visitor),
@@ -249,7 +308,11 @@ def main() -> int:
             f"{r.lost:>4} {r.duplicated:>3} {r.reruns:>7} {r.slowest_request:>17.2f}"
         )
         failed |= bool(r.errors or r.lost or r.duplicated or r.recover_seconds is None)
-    print(f"\nlogs: {WORK}")
+    for r in results:
+        if r.lost or r.recover_seconds is None:
+            explain(r)
+    print(f"\nworker started again by the supervisor: {WORKER.revived} time(s)")
+    print(f"logs: {WORK}")
     return 1 if failed else 0
 
 

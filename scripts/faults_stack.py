@@ -6,28 +6,25 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-import psycopg2
+import stack
+from stack import ROOT, Process, redis_answers, redis_server
 
-ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BIN = Path(sys.executable).parent
-PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 DB = os.environ.get("FAULTS_DB", "ctportal_faults")
 # A password for the drill's own analyst, new every run.
 PASSWORD = secrets.token_urlsafe(24)
 # Bounds of every request loop: no fault drill runs away.
 MAX_REQUESTS = 3000
-MAX_SECONDS = 75
+MAX_SECONDS = 90
 PAUSE = 0.05
 
 
@@ -67,6 +64,11 @@ ENV = {
     "CELERY_VISIBILITY_TIMEOUT": "40",
     "JOB_RESEND_AFTER": "8",
     "JOB_SWEEP": "2",
+    # A worker whose consumer takes nothing for 20 s while Redis is up stops itself: longer
+    # than Celery's pauses between reconnection attempts after a 10 s outage (2, 4, 6 s),
+    # so a worker still reconnecting is never taken for a stalled one.
+    "WORKER_WATCHDOG_INTERVAL": "2",
+    "WORKER_WATCHDOG_GRACE": "20",
     "API_THROTTLE_USER_BURST": "100000/minute",
     "API_THROTTLE_USER": "1000000/hour",
     "WEB_BIND": f"127.0.0.1:{WEB_PORT}",
@@ -107,91 +109,43 @@ print(api_token_create(user=user, name="fault drill", second_factor=False)[1])
 """
 
 
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
 # --- the processes this drill owns -------------------------------------------------
 
 
-class Process:
-    def __init__(self, name: str, args: list[str]):
-        self.name, self.args, self.popen = name, args, None
-
-    def start(self) -> None:
-        logfile = (WORK / f"{self.name}.log").open("a")
-        self.popen = subprocess.Popen(  # noqa: S603 - our own fixed command lines
-            self.args,
-            cwd=ROOT,
-            env=ENV,
-            stdout=logfile,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: killed as one, nothing else
-        )
-
-    def kill(self) -> None:
-        if self.popen and self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGKILL)
-            self.popen.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.popen and self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
-REDIS = Process(
-    "redis",
-    [
-        shutil.which("redis-server") or "redis-server",
-        *("--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", ""),
-        *("--appendonly", "no", "--dir", str(WORK)),
-    ],
-)
+REDIS = redis_server(REDIS_PORT, env=ENV, work=WORK)
+WORKER_NAME = "faults@localhost"
 WORKER = Process(
     "worker",
     [
         *(str(BIN / "celery"), "-A", "ctportal", "worker", "-B", "--loglevel=WARNING"),
-        *("--concurrency=2", "--without-gossip", "--without-mingle"),
+        *("--concurrency=2", "--without-gossip", "--without-mingle", "-n", WORKER_NAME),
         *("--schedule", str(WORK / "beat-schedule")),
     ],
+    env=ENV,
+    work=WORK,
+    supervised=True,
 )
-WEB = Process("web", [str(BIN / "gunicorn"), "ctportal.wsgi", "--config", "gunicorn.conf.py"])
+WEB = Process(
+    "web",
+    [str(BIN / "gunicorn"), "ctportal.wsgi", "--config", "gunicorn.conf.py"],
+    env=ENV,
+    work=WORK,
+)
 
 
 def wait_until(check: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except Exception:  # noqa: BLE001,S110 - not up yet
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{what} did not come up within {seconds} s (logs in {WORK})")
+    stack.wait_until(check, seconds, what, work=WORK)
 
 
 def redis_up() -> bool:
-    with socket.create_connection(("127.0.0.1", REDIS_PORT), timeout=1) as conn:
-        conn.sendall(b"PING\r\n")
-        return conn.recv(16).startswith(b"+PONG")
+    return redis_answers(REDIS_PORT)
 
 
 # --- the database --------------------------------------------------------------------
 
 
 def sql(query: str, params: tuple = (), *, database: str = DB) -> list[tuple]:
-    conn = psycopg2.connect(dbname=database, **PG)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute(query, params)
-            return cursor.fetchall() if cursor.description else []
-    finally:
-        conn.close()
+    return stack.sql(query, params, database=database)
 
 
 def prepare_database() -> str:

@@ -42,12 +42,12 @@ from faults_stack import (  # noqa: E402
     WEB_PORT,
     WORK,
     WORKER,
-    log,
     redis_up,
     sql,
     wait_until,
 )
 from loadtest_parts import P95_LIMIT_MS, summarise, sustained, table  # noqa: E402
+from stack import log  # noqa: E402
 
 ROLE_ACCOUNTS = 60  # per role; more than the largest step, so officers never share a project
 PROJECTS_PER_OFFICER = 5

@@ -39,15 +39,13 @@ from nodes_stack import (
     WORK,
     Browser,
     Failed,
-    Process,
     check,
-    log,
-    port_free,
     prepare_database,
     redis_up,
     sql,
     wait_until,
 )
+from stack import Process, log, port_free, redis_server
 
 # --- the checks -------------------------------------------------------------------------
 
@@ -171,26 +169,22 @@ def main() -> int:
         if not port_free(port):
             print(f"port {port} on 127.0.0.1 is in use", file=sys.stderr)
             return 1
-    redis = Process(
-        "redis",
-        [
-            shutil.which("redis-server") or "redis-server",
-            *("--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", ""),
-            *("--appendonly", "no", "--dir", str(WORK)),
-        ],
-    )
+    redis = redis_server(REDIS_PORT, env=ENV, work=WORK)
     worker = Process(
         "worker",
         [
             *(str(BIN / "celery"), "-A", "ctportal", "worker", "--loglevel=WARNING"),
             *("--concurrency=1", "--without-gossip", "--without-mingle"),
         ],
+        env=ENV,
+        work=WORK,
     )
     nodes = [
         Process(
             f"web-{port}",
             [str(BIN / "gunicorn"), "ctportal.wsgi", "--config", "gunicorn.conf.py"],
-            {**ENV, "WEB_BIND": f"127.0.0.1:{port}"},
+            env={**ENV, "WEB_BIND": f"127.0.0.1:{port}"},
+            work=WORK,
         )
         for port in PORTS
     ]

@@ -6,24 +6,20 @@ from __future__ import annotations
 import http.client
 import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
-import psycopg2
+import stack
 from cryptography.fernet import Fernet
+from stack import ROOT, log, redis_answers
 
-ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BIN = Path(sys.executable).parent
-PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 DB = os.environ.get("NODES_DB", "ctportal_nodes")
 REDIS_PORT = int(os.environ.get("NODES_REDIS_PORT", "6393"))
 PORTS = [int(p) for p in os.environ.get("NODES_PORTS", "8681,8682").split(",")]
@@ -86,10 +82,6 @@ SHEET_COLUMNS = (
 )
 
 
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
 class Failed(Exception):
     pass
 
@@ -103,67 +95,16 @@ def check(condition: bool, what: str) -> None:
 # --- processes ------------------------------------------------------------------------
 
 
-class Process:
-    def __init__(self, name: str, args: list[str], env: dict | None = None):
-        self.name, self.args, self.env, self.popen = name, args, env or ENV, None
-
-    def start(self) -> None:
-        logfile = (WORK / f"{self.name}.log").open("a")
-        self.popen = subprocess.Popen(  # noqa: S603 - our own fixed command lines
-            self.args,
-            cwd=ROOT,
-            env=self.env,
-            stdout=logfile,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: stopped as one, nothing else
-        )
-
-    def stop(self) -> None:
-        if self.popen and self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.popen.pid, signal.SIGKILL)
-                self.popen.wait(timeout=10)
-
-
-def port_free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def wait_until(check_up: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if check_up():
-                return
-        except Exception:  # noqa: BLE001,S110 - not up yet
-            pass
-        time.sleep(0.3)
-    raise Failed(f"{what} did not come up within {seconds} s (logs in {WORK})")
+    stack.wait_until(check_up, seconds, what, work=WORK, error=Failed, pause=0.3)
 
 
 def redis_up() -> bool:
-    with socket.create_connection(("127.0.0.1", REDIS_PORT), timeout=1) as conn:
-        conn.sendall(b"PING\r\n")
-        return conn.recv(16).startswith(b"+PONG")
+    return redis_answers(REDIS_PORT)
 
 
 def sql(query: str, params: tuple = (), *, database: str = DB) -> list[tuple]:
-    conn = psycopg2.connect(dbname=database, **PG)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute(query, params)
-            return cursor.fetchall() if cursor.description else []
-    finally:
-        conn.close()
+    return stack.sql(query, params, database=database)
 
 
 def prepare_database() -> tuple[int, int]:

@@ -28,12 +28,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import psycopg2
+import stack
 from cryptography.fernet import Fernet
+from stack import ROOT, log
 
-ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 SOURCE_DB = os.environ.get("RESTORE_SOURCE_DB", "ctportal_restore_source")
 TARGET_DB = os.environ.get("RESTORE_DB", "ctportal_restore")
 KEY = Fernet.generate_key().decode()
@@ -65,19 +64,8 @@ READ_NAMES = (
 )
 
 
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
 def sql(query: str, params: tuple = (), *, database: str = "postgres") -> list[tuple]:
-    conn = psycopg2.connect(dbname=database, **PG)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute(query, params)
-            return cursor.fetchall() if cursor.description else []
-    finally:
-        conn.close()
+    return stack.sql(query, params, database=database)
 
 
 def fresh_database(name: str) -> None:

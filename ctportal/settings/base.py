@@ -182,6 +182,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # could not be sent stays in the outbox (ctportal.jobs) for the sweeper.
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_TASK_PUBLISH_RETRY = False
+# Each worker also reads a queue of its own, where it probes itself: a worker whose consumer
+# takes no message for WORKER_WATCHDOG_GRACE seconds while the broker is reachable and a
+# slot is free stops, for its supervisor to start afresh (ctportal.watchdog; 0 turns it off).
+CELERY_WORKER_DIRECT = True
+WORKER_WATCHDOG_INTERVAL = env.int("WORKER_WATCHDOG_INTERVAL", default=30)
+WORKER_WATCHDOG_GRACE = env.int("WORKER_WATCHDOG_GRACE", default=120)
 # Identities of cases closed longer ago than this are erased (the anonymised case stays).
 IDENTITY_RETENTION_YEARS = env.int("IDENTITY_RETENTION_YEARS", default=5)
 CELERY_BEAT_SCHEDULE = {
@@ -251,8 +257,9 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Sessions live in the database, so any web node reads a session another one started.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
-# Sessions end after 30 minutes without a request.
+SESSION_ENGINE = "accounts.sessions"
+# Sessions end after 30 minutes without a request (renewed at most once a minute,
+# accounts.sessions).
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

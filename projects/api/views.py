@@ -45,6 +45,7 @@ from ..models import (
     Transaction,
 )
 from ..selectors import spent_in_project_currency
+from . import rows
 from . import serializers as s
 
 ERROR_RESPONSES = {
@@ -264,6 +265,12 @@ class ProjectViewSet(
     def with_details(self, queryset):
         return _with_spend(_project_details(queryset))
 
+    def page_values(self, queryset):
+        return rows.project_values(_with_spend(queryset))
+
+    def page_rows(self, page):
+        return rows.project_rows(page)
+
     def retrieve(self, request, *args, **kwargs):
         project = self.get_object()
         return self._respond(project, reload=False)
@@ -401,6 +408,12 @@ class TransactionViewSet(PageFirstListMixin, ChildCreateMixin, viewsets.ReadOnly
 
     def with_details(self, queryset):
         return queryset.select_related("project", "provider", "receiver")
+
+    def page_values(self, queryset):
+        return rows.transaction_values(queryset)
+
+    def page_rows(self, page):
+        return rows.transaction_rows(page)
 
     def perform_write(self, data) -> Transaction:
         project = data.pop("project")

@@ -135,3 +135,25 @@ def test_without_a_role_there_is_no_page(client, db):
     assert client.get(PAGE).status_code == 404
     assert client.post(PAGE, {"name": "x", "days": 1}).status_code == 404
     assert not ApiToken.objects.exists()
+
+
+def test_sending_the_same_form_again_creates_no_second_token(client, people):
+    client.force_login(people["analyst"])
+    form = client.get(PAGE).context["form"]
+    data = {"name": "Power BI", "days": 30, "submission": form.initial["submission"]}
+
+    first = client.post(PAGE, data)
+    again = client.post(PAGE, data)  # what a reload of the answer sends
+
+    assert first.context["secret"]
+    assert ApiToken.objects.filter(user=people["analyst"]).count() == 1
+    assert again.status_code == 200
+    assert again.context["secret"] is None
+    content = again.content.decode()
+    assert first.context["secret"] not in content
+    assert "already sent" in content
+    # A new form (a new submission key) creates a second token.
+    fresh = again.context["form"].initial["submission"]
+    assert fresh != data["submission"]
+    client.post(PAGE, {**data, "submission": fresh})
+    assert ApiToken.objects.filter(user=people["analyst"]).count() == 2

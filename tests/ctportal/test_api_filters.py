@@ -168,3 +168,19 @@ def test_a_write_error_still_says_nothing_was_saved(portfolio, users):
     response = client.post("/api/v1/transactions/", {"project": portfolio["p_eg"].code})
     assert response.status_code == 400
     assert response.json()["error"]["message"] == "Some values are not valid; nothing was saved."
+
+
+def test_only_a_request_naming_a_filter_builds_the_filter_form():
+    from ctportal.api_filters import asks_for_any
+    from projects.filters import ProjectFilter
+
+    name = next(iter(ProjectFilter.base_filters))
+    assert not asks_for_any(ProjectFilter, {"page": "2", "page_size": "10", "format": "json"})
+    assert asks_for_any(ProjectFilter, {name: "x"})
+    assert asks_for_any(ProjectFilter, {f"{name}_after": "2024-01-01"})
+
+
+def test_an_unfiltered_page_is_the_whole_scoped_list(portfolio, admin_client):
+    whole = admin_client.get("/api/v1/projects/").json()
+    assert whole["count"] == 3
+    assert admin_client.get("/api/v1/projects/", {"status": ""}).json() == whole

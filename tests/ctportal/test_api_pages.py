@@ -157,3 +157,18 @@ def test_a_middle_page_costs_a_few_queries_and_counts_without_joins(
     # The count reads the scoped records alone: no transactions, attendances or totals.
     assert "transaction" not in counts[0] and "attendance" not in counts[0]
     assert "participantcount" not in counts[0]
+
+
+@pytest.mark.parametrize(
+    ("path", "queries"),
+    [("/api/v1/projects/", 7), ("/api/v1/trainings/sessions/", 6), ("/api/v1/transactions/", 2)],
+)
+@pytest.mark.parametrize("who", ["admin", "donor", "officer"])
+def test_a_page_costs_its_count_its_rows_and_one_query_per_related_list(
+    full_portfolio, db, path, queries, who, django_assert_num_queries
+):
+    client = APIClient()
+    client.force_authenticate(full_portfolio["users"][who])
+    with django_assert_num_queries(queries):
+        response = client.get(path, {"page_size": 1000})
+    assert response.status_code == 200

@@ -34,6 +34,7 @@ from ..breakdowns import DIMENSIONS, protected_counts, training_breakdown
 from ..filters import TrainingSessionFilter
 from ..models import Attendance, ParticipantCount, TrainingSession
 from ..selectors import sessions_with_totals
+from . import rows
 from . import serializers as s
 
 IF_MATCH = OpenApiParameter(
@@ -167,6 +168,12 @@ class TrainingSessionViewSet(
 
     def with_details(self, queryset):
         return _session_details(queryset)
+
+    def page_values(self, queryset):
+        return rows.session_values(queryset)
+
+    def page_rows(self, page):
+        return rows.session_rows(page, self.request.user)
 
     def retrieve(self, request, *args, **kwargs):
         return self._respond(self.get_object(), reload=False)
