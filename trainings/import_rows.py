@@ -43,12 +43,22 @@ class RowChecker:
         self.age_band = vocabulary.age_band
         self.institution_type = vocabulary.institution_type
         self.countries = vocabulary.countries
+        # Named once: the same words for every row.
+        self.choice_columns = (
+            ("age_band", self.age_band, _("age band")),
+            ("institution_type", self.institution_type, _("institution type")),
+        )
 
-    def check(self, number: int, cells: dict[str, Any]) -> tuple[dict[str, Any], list[dict]]:
+    def check(
+        self, number: int, cells: dict[str, Any], texts: dict[str, str] | None = None
+    ) -> tuple[dict[str, Any], list[dict]]:
+        """``texts``: each cell as ``text_of`` gives it, when the caller has them already."""
+        if texts is None:
+            texts = {column: text_of(value) for column, value in cells.items()}
         errors: list[dict] = []
         row: dict[str, Any] = {}
         for column, limit in TEXT_LIMITS.items():
-            value = text_of(cells.get(column))
+            value = texts.get(column, "")
             if len(value) > limit:
                 errors.append(
                     error(
@@ -59,7 +69,7 @@ class RowChecker:
                     )
                 )
             row["full_name" if column == "name" else column] = value
-        sex = text_of(cells.get("sex")).casefold()
+        sex = texts.get("sex", "").casefold()
         if not sex:
             errors.append(error(number, "sex", _("Give the sex: female, male or other.")))
         elif sex not in self.sex:
@@ -72,11 +82,8 @@ class RowChecker:
                 )
             )
         row["sex"] = self.sex.get(sex, "")
-        for column, lookup, what in (
-            ("age_band", self.age_band, _("age band")),
-            ("institution_type", self.institution_type, _("institution type")),
-        ):
-            value = text_of(cells.get(column)).casefold()
+        for column, lookup, what in self.choice_columns:
+            value = texts.get(column, "").casefold()
             row[column] = lookup.get(value, "")
             if value and value not in lookup:
                 codes = ", ".join(sorted(set(lookup.values())))
@@ -85,11 +92,11 @@ class RowChecker:
                         number,
                         column,
                         _("Unknown %(what)s “%(value)s”; use one of: %(codes)s.")
-                        % {"what": what, "value": text_of(cells.get(column)), "codes": codes},
+                        % {"what": what, "value": texts.get(column, ""), "codes": codes},
                     )
                 )
         for column in ("nationality", "country_of_work"):
-            value = text_of(cells.get(column))
+            value = texts.get(column, "")
             row[column] = self.countries.get(value.casefold()) if value else None
             if value and row[column] is None:
                 errors.append(
@@ -102,7 +109,9 @@ class RowChecker:
                 )
         row["attended"] = self._attended(number, cells.get("attended"), errors)
         for column in ("pre_score", "post_score"):
-            row[column] = self._score(number, column, cells.get(column), errors)
+            row[column] = self._score(
+                number, column, cells.get(column), errors, texts.get(column, "")
+            )
         return row, errors
 
     @staticmethod
@@ -120,8 +129,10 @@ class RowChecker:
         return True
 
     @staticmethod
-    def _score(number: int, column: str, value: Any, errors: list[dict]) -> Decimal | None:
-        text = text_of(value).rstrip("%").strip()
+    def _score(
+        number: int, column: str, value: Any, errors: list[dict], text: str | None = None
+    ) -> Decimal | None:
+        text = (text_of(value) if text is None else text).rstrip("%").strip()
         if not text:
             return None
         try:
@@ -234,14 +245,15 @@ def check_sheet(
                         )
                     ]
                 )
-            if not any(text_of(value) for value in values.values()):
+            texts = {name: text_of(value) for name, value in values.items()}
+            if not any(texts.values()):
                 continue
             if len(result.rows) >= MAX_ROWS:
                 raise file_error(
                     _("The sheet has more than %(limit)s rows; split it into smaller files.")
                     % {"limit": f"{MAX_ROWS:,}"}
                 )
-            row, errors = checker.check(number, values)
+            row, errors = checker.check(number, values, texts)
             key = person_key(row)
             if key is not None and not errors:
                 if key in seen:

@@ -14,11 +14,12 @@ import io
 import logging
 import os
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,33 +28,190 @@ from ctportal.jobs import job_finish, job_queue, job_rerun, job_run, job_touch
 from dashboards.invalidation import invalidate
 
 from . import import_rows, imports
-from .models import Attendance, AttendanceImport, ImportStatus, Person, TrainingSession
-from .services import PERSON_FIELDS, _blank, _require_edit, person_key, session_lock
+from .models import (
+    Attendance,
+    AttendanceImport,
+    ImportStatus,
+    Person,
+    TrainingSession,
+    person_match_key,
+)
+from .services import PERSON_FIELDS, _blank, _require_edit, session_lock
 
 logger = logging.getLogger(__name__)
 
 
-BULK_BATCH = 2_000
+BULK_BATCH = 5_000
+NULL_MARK = "\\N"
 
 
-def _create_with_history(objs: list[Model], model: type[Model], *, user) -> None:
-    """Insert ``objs`` and a creation record of each in the model's history.
+class _NotCopyable(Exception):
+    """A value COPY's text format cannot carry as given (the NULL mark itself)."""
 
-    The history rows are copied by the database from the rows just written
-    (``INSERT ... SELECT``), the same values django-simple-history's
-    ``bulk_history_create`` would build one object at a time in Python.
+
+# Within one of these types, equal values are the same value to every field.
+PLAIN_TYPES = (frozenset({str, type(None)}), frozenset({int, type(None)}), frozenset({bool}))
+
+
+def _per_value(values: list[Any], compute: Callable[[Any], Any]) -> tuple[list[Any], list[Any]]:
+    """``compute`` of each value, run once per distinct value: the results in the values'
+    order, and the distinct results.
+
+    Equal numbers of other types may still differ for a field (1.0 and 1.000 have
+    different decimal places, True and 1 different types): they are told apart by
+    type and text.
     """
-    with transaction.atomic(savepoint=False):
-        if not objs:
+    kinds = set(map(type, values))
+    if any(kinds <= plain for plain in PLAIN_TYPES):
+        results = {value: compute(value) for value in set(values)}
+        return list(map(results.__getitem__, values)), list(results.values())
+    memo: dict[tuple, Any] = {}
+    found, unhashable = [], []
+    for value in values:
+        try:
+            key = (type(value), str(value) if isinstance(value, Decimal | float) else value)
+            result = memo.get(key, memo)
+            if result is memo:
+                result = memo[key] = compute(value)
+        except TypeError:  # not hashable: computed for itself
+            result = compute(value)
+            unhashable.append(result)
+        found.append(result)
+    return found, [*memo.values(), *unhashable]
+
+
+class _Rows:
+    """One model's rows as plain values (``{attname: value}``) rather than instances.
+
+    ``check`` runs the checks ``Model.clean_fields`` runs, with the same messages,
+    and ``write`` writes the rows and their history; each field's checks and database
+    conversion run once per distinct value of a column, since most columns repeat a few.
+    """
+
+    def __init__(self, model: type[Model], *, exclude: tuple[str, ...] = ()) -> None:
+        self.model = model
+        self.fields = list(model._meta.concrete_fields)
+        self.defaults = {f.attname: f.get_default() for f in self.fields}
+        self.dynamic = [f for f in self.fields if f.has_default() and callable(f.default)]
+        self.stamped = [
+            f
+            for f in self.fields
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        ]
+        # Field.clean is handed an instance, as clean_fields hands it the one it checks.
+        self.instance = model()
+        self.checked = [f for f in self.fields if f.name not in exclude and not f.generated]
+
+    def row(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """A new row: the fields' defaults, then ``values`` (by attname)."""
+        row = dict(self.defaults)
+        for field in self.dynamic:
+            row[field.attname] = field.get_default()
+        row.update(values)
+        return row
+
+    def _clean(self, field, raw: Any) -> tuple[Any, list[str] | None]:
+        """What ``clean_fields`` makes of one value: the cleaned value, or the messages."""
+        if field.blank and raw in field.empty_values:
+            return raw, None
+        try:
+            return field.clean(raw, self.instance), None
+        except ValidationError as exc:
+            return raw, exc.messages
+
+    def check(self, rows: list[dict[str, Any]]) -> dict[int, dict[str, list[str]]]:
+        """The messages of each field refused, by row index then field name, in field
+        order; the rows keep the cleaned values."""
+        errors: dict[int, dict[str, list[str]]] = {}
+        for field in self.checked:
+            attname = field.attname
+            values = [row[attname] for row in rows]
+            outcomes, distinct = _per_value(values, lambda raw, f=field: self._clean(f, raw))
+            if any(messages for _cleaned, messages in distinct):
+                for index, (_cleaned, messages) in enumerate(outcomes):
+                    if messages:
+                        errors.setdefault(index, {})[field.name] = messages
+            if any(cleaned is not raw for raw, (cleaned, _m) in zip(values, outcomes, strict=True)):
+                for row, (cleaned, messages) in zip(rows, outcomes, strict=True):
+                    if not messages:
+                        row[attname] = cleaned
+        return errors
+
+    def write(self, rows: list[dict[str, Any]], *, user) -> None:
+        """Insert ``rows`` (their ids set on them) and a creation record of each in the
+        model's history, with the values django-simple-history would record."""
+        if not rows:
             return
-        if not (_copies(connection) and _copy_rows(objs, model)):
-            for obj in objs:
-                obj.pk = None
-            model._default_manager.bulk_create(objs, batch_size=BULK_BATCH)
-        ids = [obj.pk for obj in objs]
-        if None in ids:  # a backend that returns no ids from bulk inserts
-            raise RuntimeError(f"{model.__name__} rows were written without their ids")
-        _copy_into_history(model, ids, user=user)
+        now = timezone.now()
+        for field in self.stamped:
+            for row in rows:
+                row[field.attname] = now
+        with transaction.atomic(savepoint=False):
+            if _copies(connection):
+                try:
+                    self._copy(rows)
+                except _NotCopyable:
+                    self._bulk_create(rows)
+            else:
+                self._bulk_create(rows)
+            _copy_into_history(
+                self.model, [row[self.model._meta.pk.attname] for row in rows], user=user
+            )
+
+    @staticmethod
+    def _text(field, value: Any, db) -> str:
+        """The value as ``bulk_create`` sends it (``get_db_prep_save``), as COPY's text."""
+        prepared = None if value is None else field.get_db_prep_save(value, db)
+        if prepared is None:
+            return NULL_MARK
+        text = prepared if isinstance(prepared, str) else str(prepared)
+        if text == NULL_MARK:
+            raise _NotCopyable
+        return text
+
+    def _copy(self, rows: list[dict[str, Any]]) -> None:
+        """COPY the rows, their ids drawn from the table's sequence first.
+
+        Raises _NotCopyable, with nothing written, when a value is the NULL mark itself.
+        """
+        db = connections[DEFAULT_DB_ALIAS]
+        meta = self.model._meta
+        quote = db.ops.quote_name
+        columns = []
+        for field in self.fields:
+            if field is not meta.pk:
+                values = [row[field.attname] for row in rows]
+                columns.append(_per_value(values, lambda v, f=field: self._text(f, v, db))[0])
+        with db.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, len(rows)],
+            )
+            ids = [key for (key,) in cursor.fetchall()]
+            for row, key in zip(rows, ids, strict=True):
+                row[meta.pk.attname] = key
+            columns.insert(self.fields.index(meta.pk), ids)
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator="\n").writerows(zip(*columns, strict=True))
+            buffer.seek(0)
+            names = ", ".join(quote(field.column) for field in self.fields)
+            with db.wrap_database_errors:
+                cursor.cursor.copy_expert(
+                    f"COPY {quote(meta.db_table)} ({names}) FROM STDIN"
+                    " WITH (FORMAT csv, NULL '\\N')",
+                    buffer,
+                )
+
+    def _bulk_create(self, rows: list[dict[str, Any]]) -> None:
+        objs = [self.model(**row) for row in rows]
+        for obj in objs:
+            obj.pk = None
+        self.model._default_manager.bulk_create(objs, batch_size=BULK_BATCH)
+        pk = self.model._meta.pk.attname
+        for row, obj in zip(rows, objs, strict=True):
+            if obj.pk is None:  # a backend that returns no ids from bulk inserts
+                raise RuntimeError(f"{self.model.__name__} rows were written without their ids")
+            row[pk] = obj.pk
 
 
 def _copies(db) -> bool:
@@ -64,49 +222,8 @@ def _copies(db) -> bool:
         return hasattr(cursor.cursor, "copy_expert")
 
 
-NULL_MARK = "\\N"
-
-
-def _copy_rows(objs: list[Model], model: type[Model]) -> bool:
-    """Write ``objs`` by COPY, their ids drawn from the table's sequence first.
-
-    Values go through each field's ``pre_save`` and ``get_db_prep_save`` as in
-    ``bulk_create``; NULL is ``\\N``. False, with nothing written, when a value
-    is that mark itself (then ``bulk_create`` writes them).
-    """
-    meta = model._meta
-    fields = list(meta.concrete_fields)
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(objs)],
-        )
-        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
-            obj.pk = pk
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        for obj in objs:
-            row = []
-            for field in fields:
-                value = field.get_db_prep_save(field.pre_save(obj, True), connection)
-                if value == NULL_MARK:
-                    return False
-                row.append(NULL_MARK if value is None else value)
-            writer.writerow(row)
-        buffer.seek(0)
-        columns = ", ".join(quote(field.column) for field in fields)
-        with connection.wrap_database_errors:
-            cursor.cursor.copy_expert(
-                f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
-                buffer,
-            )
-    for obj in objs:
-        obj._state.adding, obj._state.db = False, connection.alias
-    return True
-
-
 def _copy_into_history(model: type[Model], ids: list[int], *, user) -> None:
+    """History of rows written by ``bulk_create``, copied by the database from the rows."""
     history = model.history.model
     quote = connection.ops.quote_name
     tracked = [
@@ -133,60 +250,79 @@ def _copy_into_history(model: type[Model], ids: list[int], *, user) -> None:
             cursor.execute(f"{insert} WHERE {key} IN ({marks})", [now, user_id, *batch])
 
 
-def _bulk_instances(
+PERSON_CHECKS = ("merged_into", "nationality", "country_of_work")
+ATTENDANCE_CHECKS = ("person", "session")
+
+
+def _bulk_rows(
     session: TrainingSession, rows: list[Mapping[str, Any]]
-) -> tuple[list[Person], list[Attendance], dict[str, list[str]]]:
+) -> tuple[_Rows, list[dict], _Rows, list[dict], dict[str, list[str]]]:
     """People and attendances of the rows, checked as ``attendances_add`` checks them.
 
-    Countries come resolved, so there is no query per row; the instances built
-    here are the ones written.
+    Countries come resolved, so there is no query per row; the values built here
+    are the ones written. Errors are listed row by row.
     """
-    errors: dict[str, list[str]] = {}
-    seen: dict[tuple, int] = {}
+    people_table = _Rows(Person, exclude=PERSON_CHECKS)
+    attendance_table = _Rows(Attendance, exclude=ATTENDANCE_CHECKS)
+    problems: dict[int, dict[str, list[str]]] = {}
+    seen: dict[str, int] = {}
     people, attendances = [], []
     for index, row in enumerate(rows):
-        person = Person(**{f: row.get(f) or _blank(f) for f in PERSON_FIELDS})
-        person.full_name = " ".join(person.full_name.split())
-        person.match_key = person_key(person)
-        attendance = Attendance(
-            session_id=session.pk,
-            attended=row.get("attended", True),
-            pre_score=row.get("pre_score"),
-            post_score=row.get("post_score"),
-        )
-        checks = (
-            (person, ["merged_into", "nationality", "country_of_work"]),
-            (attendance, ["person", "session"]),
-        )
-        for instance, exclude in checks:
-            try:
-                instance.clean_fields(exclude=exclude)
-            except ValidationError as exc:
-                for field, messages in exc.message_dict.items():
-                    errors[f"rows[{index}].{field}"] = messages
+        values = {f: row.get(f) or _blank(f) for f in PERSON_FIELDS}
+        values["full_name"] = " ".join(values["full_name"].split())
         for field in ("nationality", "country_of_work"):
-            if getattr(person, f"{field}_id", None) is None and row.get(field) is not None:
-                errors[f"rows[{index}].{field}"] = [_("Unknown country.")]
-        key = _person_key(person)
+            country = values.pop(field)
+            values[f"{field}_id"] = None if country is None else country.pk
+            if values[f"{field}_id"] is None and row.get(field) is not None:
+                problems.setdefault(index, {})[f".{field}"] = [_("Unknown country.")]
+        key = values["match_key"] = person_match_key(
+            values["full_name"],
+            values["sex"],
+            values["nationality_id"],
+            values["country_of_work_id"],
+        )
         if key is not None and key in seen:
-            errors[f"rows[{index}]"] = [
+            problems.setdefault(index, {})[""] = [
                 _("The same person is listed twice (rows %(first)s and %(second)s).")
                 % {"first": seen[key] + 1, "second": index + 1}
             ]
         elif key is not None:
             seen[key] = index
-        people.append(person)
-        attendances.append(attendance)
-    return people, attendances, errors
+        people.append(people_table.row(values))
+        attendances.append(
+            attendance_table.row(
+                {
+                    "session_id": session.pk,
+                    "attended": row.get("attended", True),
+                    "pre_score": row.get("pre_score"),
+                    "post_score": row.get("post_score"),
+                }
+            )
+        )
+    refused = (people_table.check(people), attendance_table.check(attendances))
+    errors: dict[str, list[str]] = {}
+    for index in sorted({*problems, *refused[0], *refused[1]}):
+        for found in refused:
+            for field, messages in found.get(index, {}).items():
+                errors[f"rows[{index}].{field}"] = messages
+        for suffix, messages in problems.get(index, {}).items():
+            errors[f"rows[{index}]{suffix}"] = messages
+    return people_table, people, attendance_table, attendances, errors
 
 
-def _person_key(person: Person) -> str | None:
-    return person.match_key
-
-
-def _register_matches(people: list[Person]) -> dict[str, int]:
+def _register_matches(people: list[dict[str, Any]]) -> dict[str, int]:
     """The register's match for many people at once: same key as ``person_find_or_create``."""
-    keys = sorted({person.match_key for person in people if person.match_key})
+    keys = sorted({person["match_key"] for person in people if person["match_key"]})
+    if connection.vendor == "postgresql":
+        # One array parameter: the same lookup as ``match_key__in``, without a
+        # placeholder per key to build and parse.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT match_key, id FROM trainings_person"
+                " WHERE merged_into_id IS NULL AND match_key = ANY(%s)",
+                [keys],
+            )
+            return dict(cursor.fetchall())
     matches: dict[str, int] = {}
     for start in range(0, len(keys), BULK_BATCH):
         candidates = Person.objects.filter(
@@ -196,7 +332,7 @@ def _register_matches(people: list[Person]) -> dict[str, int]:
     return matches
 
 
-def _create_people(people: list[Person], *, user) -> dict[str, int]:
+def _create_people(table: _Rows, people: list[dict[str, Any]], *, user) -> dict[str, int]:
     """Create the people the register does not know yet; the matches of the others.
 
     Another import may create one of them at the same moment: the unique match
@@ -207,19 +343,23 @@ def _create_people(people: list[Person], *, user) -> dict[str, int]:
     for _round in range(3):
         matches = _register_matches(people)
         new = sorted(
-            (p for p in people if p.match_key is None or p.match_key not in matches),
-            key=lambda p: p.match_key or "",
+            (p for p in people if p["match_key"] is None or p["match_key"] not in matches),
+            key=lambda p: p["match_key"] or "",
         )
         try:
             with transaction.atomic():
-                _create_with_history(new, Person, user=user)
+                table.write(new, user=user)
         except IntegrityError:
             for person in new:
-                person.pk = None
-                person._state.adding = True
+                person["id"] = None
             continue
         return matches
     raise IntegrityError("people matched by another import kept changing")
+
+
+def _person_name(person: dict[str, Any]) -> str:
+    """The person as ``str(Person)`` names them."""
+    return person["full_name"] or _("Person #%(pk)s") % {"pk": person["id"]}
 
 
 @transaction.atomic
@@ -247,25 +387,26 @@ def attendances_bulk_add(
                 )
             }
         )
-    people, attendances, errors = _bulk_instances(session, rows)
+    people_table, people, attendance_table, attendances, errors = _bulk_rows(session, rows)
     if errors:
         raise ValidationError(errors)
     present = set(session.attendances.values_list("person_id", flat=True))
     added = 0
     for start in range(0, len(rows), BULK_BATCH):
         batch = people[start : start + BULK_BATCH]
-        matches = _create_people(batch, user=user)
+        matches = _create_people(people_table, batch, user=user)
         written = attendances[start : start + BULK_BATCH]
         for offset, (person, attendance) in enumerate(zip(batch, written, strict=True)):
-            attendance.person_id = matches.get(_person_key(person)) or person.pk
-            if attendance.person_id in present:
+            attendance["person_id"] = matches.get(person["match_key"]) or person["id"]
+            if attendance["person_id"] in present:
                 errors[f"rows[{start + offset}]"] = [
-                    _("%(person)s is already a participant of this session.") % {"person": person}
+                    _("%(person)s is already a participant of this session.")
+                    % {"person": _person_name(person)}
                 ]
-            present.add(attendance.person_id)
+            present.add(attendance["person_id"])
         if errors:
             raise ValidationError(errors)
-        _create_with_history(written, Attendance, user=user)
+        attendance_table.write(written, user=user)
         added += len(written)
         if on_progress:
             on_progress(added)

@@ -173,3 +173,24 @@ def test_a_bulk_add_refused_after_writing_people_leaves_no_history(portfolio, us
     assert (Person.history.count(), Attendance.history.count()) == (people, attendances)
     assert not Person.objects.filter(full_name__startswith="New ").exists()
     assert session.attendances.count() == 1
+
+
+def test_a_bulk_add_makes_as_many_queries_for_forty_rows_as_for_four(
+    portfolio, users, django_assert_max_num_queries
+):
+    """Checks, register matching, people, attendances and history are written by batch."""
+    counts = []
+    for size in (4, 40):
+        session = f.TrainingSessionFactory(
+            project=portfolio["p_eg"], host_country=portfolio["egypt"]
+        )
+        rows = [
+            {"full_name": f"Batch {size} {n}", "sex": "female", "post_score": n}
+            for n in range(size)
+        ]
+        with django_assert_max_num_queries(14) as captured:
+            assert attendances_bulk_add(user=users["admin"], session=session, rows=rows) == size
+        counts.append(len(captured))
+    assert counts[0] == counts[1], counts
+    assert session.attendances.count() == 40
+    assert Attendance.history.filter(session_id=session.pk).count() == 40
