@@ -86,11 +86,19 @@ def test_production_shares_every_piece_of_state_between_nodes():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "django_redis.cache.RedisCache",
-        "django.contrib.sessions.backends.db",
+        "accounts.sessions",
         "axes.handlers.database.AxesDatabaseHandler",
         "False",
         "2",
     ]
+
+
+def test_sessions_live_in_the_shared_database():
+    from django.contrib.sessions.backends import db
+
+    from accounts import sessions
+
+    assert issubclass(sessions.SessionStore, db.SessionStore)
 
 
 def test_production_refuses_a_short_or_embedded_secret_key():
