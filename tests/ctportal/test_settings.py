@@ -191,3 +191,21 @@ def test_dashboards_answer_with_the_cache_down(client, portfolio, users, cache_d
     assert (
         "Dashboard" in response.content.decode() or dashboard.title_en in response.content.decode()
     )
+
+
+def test_the_api_throttle_lets_requests_through_with_the_cache_down(
+    portfolio, users, cache_down, settings, caplog
+):
+    from rest_framework.test import APIClient
+
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"user_burst": "1/minute", "user": "1/hour"},
+    }
+    client = APIClient()
+    client.force_authenticate(users["analyst"])
+    with caplog.at_level("WARNING", logger="ctportal.cache"):
+        statuses = [client.get("/api/v1/projects/").status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 200]
+    assert any("throttle" in record.getMessage() for record in caplog.records)
