@@ -15,11 +15,12 @@ from rest_framework import exceptions, parsers, permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from ctportal import access
 from ctportal.api_csv import FORMULA_PREFIXES, CSVRenderer  # noqa: F401 (named from here)
+from ctportal.api_throttle import UserRatesThrottle  # noqa: F401 (named from here)
 from ctportal.audit import StaleVersion
 
 
@@ -157,19 +158,6 @@ class TokenRateThrottle(AnonRateThrottle):
     DRF's obtain_auth_token has no throttle at all; guessing passwords through it
     must be as slow as through the sign-in page.
     """
-
-    def get_rate(self):
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-
-
-class BurstRateThrottle(UserRateThrottle):
-    """A short window over each user's requests, beside the hourly one (scope ``user``).
-
-    The hourly limit is sized for an analyst paging the whole portfolio for an
-    export; this one stops a runaway script within a minute. No rate, no limit.
-    """
-
-    scope = "user_burst"
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)

@@ -207,26 +207,35 @@ def _protect_rest(
             return
 
 
-def raw_figure(metric: Metric, query: Query) -> dict[str, Any]:
-    """The figure's rows and totals as ``(keys, value)``, sorted, without labels."""
-    dims = query.dimensions
-    if metric.unit == "money" and (not dims or dims[0] != "currency"):
-        dims = ("currency", *[d for d in dims if d != "currency"])
+def raw_figure(metric: Metric, query: Query, totals_known: dict | None = None) -> dict[str, Any]:
+    """The figure's rows and totals as ``(keys, value)``, sorted, without labels.
+
+    ``totals_known`` keeps the totals computed, by metric and filters, for the next figures
+    of the same viewer's scope (every breakdown of a metric has the same total)."""
+    dims = summaries.stored_dimensions(metric, query.dimensions)
     rows = _sort(metric, dims, _source_rows(metric, Query(query.user, dims, query.filters)))
     total_dims = dims[:1] if metric.unit == "money" else ()
+    known = {} if totals_known is None else totals_known
     if not metric.has_total:
         totals = []
     elif dims == total_dims:
         totals = rows
+    elif (metric.code, query.filters.key()) in known:
+        totals = known[(metric.code, query.filters.key())]
     else:
         totals = _source_rows(metric, Query(query.user, total_dims, query.filters))
+        known[(metric.code, query.filters.key())] = totals
     return {"dims": dims, "rows": rows, "totals": totals}
 
 
 def _stored(metric: Metric, query: Query) -> dict[str, Any] | None:
     """The figure as materialised for the viewer's scope, if current (``summaries``)."""
     data = summaries.read(
-        metric.code, summaries.shape_key(query.dimensions, query.filters.key()), query.user
+        metric.code,
+        summaries.shape_key(
+            summaries.stored_dimensions(metric, query.dimensions), query.filters.key()
+        ),
+        query.user,
     )
     if data is None:
         return None
@@ -267,6 +276,18 @@ def compute(metric: Metric, query: Query) -> dict[str, Any]:
     return _labelled(_stored(metric, query) or raw_figure(metric, query))
 
 
+def figure_key(metric: Metric, *, user, dimensions: tuple[str, ...], filters: Filters) -> str:
+    """The cache key of a figure for a viewer: retired with every change to its records."""
+    return "metric:{gen}:{code}:{dims}:{filters}:{scope}:{lang}".format(
+        gen=generation(),
+        code=metric.code,
+        dims=",".join(dimensions),
+        filters=filters.key(),
+        scope=scope_key(user),
+        lang=get_language() or "en",
+    )
+
+
 def figures(
     code: str | Metric,
     *,
@@ -281,14 +302,7 @@ def figures(
     if bad or len(set(dims)) != len(dims):
         raise BadDimension(", ".join(bad) or "repeated dimension")
     filters = filters or Filters()
-    key = "metric:{gen}:{code}:{dims}:{filters}:{scope}:{lang}".format(
-        gen=generation(),
-        code=metric.code,
-        dims=",".join(dims),
-        filters=filters.key(),
-        scope=scope_key(user),
-        lang=get_language() or "en",
-    )
+    key = figure_key(metric, user=user, dimensions=dims, filters=filters)
     data = cache.get(key)
     if data is None:
         data = compute(metric, Query(user, dims, filters))

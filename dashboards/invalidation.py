@@ -22,6 +22,8 @@ SOURCE_APPS = {"projects", "trainings", "assistance", "research"}
 # identity, say, writes a log row, and must not retire every cached figure.
 NOT_SOURCES = {
     "assistance.identityaccess",
+    "assistance.casedataread",
+    "assistance.identityerasure",
     "assistance.ctdcexport",
     "assistance.ctdcrelease",
     "assistance.ctdcrecord",

@@ -6,18 +6,22 @@ widget are computed for the viewer by ``figures``, whoever composed it.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from ctportal.access import Role
 
 from . import charts
-from .figures import BadDimension, Figure, figures
+from .figures import CACHE_SECONDS, BadDimension, Figure, figure_key, figures
 from .models import Dashboard, Widget
 from .registry import METRICS
 from .summaries import store as summaries
@@ -55,6 +59,8 @@ class ShownWidget:
     description: str
     chart: dict[str, Any] | None
     problem: str = ""
+    # The chart drawn in HTML, kept with it (``components/charts/drawing.html``).
+    drawing: str = ""
 
 
 def dashboard_widgets(*, dashboard: Dashboard, user) -> list[ShownWidget]:
@@ -71,7 +77,8 @@ def _summary_keys(widgets: list[Widget]) -> list[tuple[str, str]]:
         metric = METRICS.get(widget.metric)
         if metric is None:
             continue
-        shape = summaries.shape_key(widget.dimensions, widget.filters().key())
+        dims = summaries.stored_dimensions(metric, widget.dimensions)
+        shape = summaries.shape_key(dims, widget.filters().key())
         keys.append((metric.code, shape))
         if metric.subset_of:
             keys.append((metric.subset_of, shape))
@@ -87,6 +94,11 @@ def shown_widget(*, widget: Widget, user) -> ShownWidget:
     metric = METRICS.get(widget.metric)
     if metric is None:
         return ShownWidget(widget, widget.title, "", None, _("This figure is not available."))
+    key = _chart_key(widget, metric, user)
+    kept = cache.get(key) if key else None
+    if kept is not None:
+        chart, drawing = kept
+        return ShownWidget(widget, widget.title, str(metric.description), chart, drawing=drawing)
     try:
         figure = widget_figure(widget=widget, user=user)
     except BadDimension:
@@ -97,7 +109,25 @@ def shown_widget(*, widget: Widget, user) -> ShownWidget:
             None,
             _("This figure cannot be broken down this way any more."),
         )
-    return ShownWidget(widget, widget.title, str(metric.description), charts.build(widget, figure))
+    shown = ShownWidget(widget, widget.title, str(metric.description), charts.build(widget, figure))
+    if key:
+        # Drawn once for every reader of the same figure, until its records change.
+        context = {"item": shown, "widget": widget, "chart": shown.chart}
+        shown.drawing = render_to_string("components/charts/drawing.html", context)
+        cache.set(key, (shown.chart, shown.drawing), CACHE_SECONDS)
+    return shown
+
+
+def _chart_key(widget: Widget, metric, user) -> str | None:
+    """The cache key of a saved widget's chart and drawing for the viewer: its figure's key
+    (retired with every change to the records) and what the drawing is made from besides."""
+    if widget.pk is None:
+        return None  # the admin's live preview of an unsaved widget
+    dims = tuple(d for d in widget.dimensions if d)
+    figure = figure_key(metric, user=user, dimensions=dims, filters=widget.filters())
+    title = hashlib.sha256(str(widget.title).encode()).hexdigest()[:16]
+    drawn = f"{widget.pk}:{widget.kind}:{widget.max_rows}:{widget.width}:{title}"
+    return f"chart:{drawn}:{get_language_bidi()}:{figure}"
 
 
 def csv_rows(figure: Figure) -> tuple[list[str], list[list[Any]]]:

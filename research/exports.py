@@ -14,12 +14,9 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from ctportal.formats import xlsx_format
+from ctportal.xlsx_stream import write_sheet
 from projects.exports import FORMULA_START
 
 from .models import Stage
@@ -127,35 +124,27 @@ def render_csv(kind: str, records: QuerySet) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
+def _xlsx_value(value: Any) -> Any:
+    # Numbers and dates keep their types; anything else (choices, related records) is text.
+    if value is None or isinstance(value, int) or hasattr(value, "isoformat"):
+        return value
+    return str(value)
+
+
 def render_xlsx(kind: str, records: QuerySet) -> bytes:
-    """One sheet, one row per record; dates and numbers keep their types."""
+    """One sheet, one row per record; dates and numbers keep their types, text stays
+    text even when it starts with "=" (``ctportal.xlsx_stream``)."""
     headings, lines = rows(kind, records)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_(COLUMNS[kind][1])[:31])
-    for index in range(1, len(headings) + 1):
-        sheet.column_dimensions[get_column_letter(index)].width = WIDE if index == 1 else 16
-    bold = Font(bold=True)
-    header = []
-    for heading in headings:
-        cell = WriteOnlyCell(sheet, value=heading)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for line in lines:
-        cells = []
-        for value in line:
-            if value is not None and not isinstance(value, int) and not hasattr(value, "isoformat"):
-                value = str(value)
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                # Text stays text, even when it starts with "=".
-                cell.data_type = "s"
-            elif hasattr(value, "isoformat"):
-                cell.number_format = xlsx_format()
-            cells.append(cell)
-        sheet.append(cells)
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    write_sheet(
+        buffer,
+        sheet=_(COLUMNS[kind][1]),
+        header=headings,
+        rows=([_xlsx_value(value) for value in line] for line in lines),
+        widths=[WIDE] + [16] * (len(headings) - 1),
+        date_format=xlsx_format(),
+        datetime_format=xlsx_format("XLSX_DATETIME"),
+    )
     return buffer.getvalue()
 
 

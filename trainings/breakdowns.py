@@ -15,6 +15,7 @@ from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext as _
 
 from ctportal import access
+from dashboards.summaries import store as summaries
 from projects.models import Country, Sex
 
 from .models import (
@@ -114,14 +115,52 @@ def training_breakdown(*, user, by: str, sessions=None) -> Breakdown:
     ``attendances`` counts every participation; ``sessions`` the held sessions
     with at least one participant of that value. A session with several
     audiences counts under each, so audience rows may add up to more than the
-    totals.
+    totals. The whole scope's totals (``sessions`` None) are read from the
+    summaries when current.
     """
     if by not in DIMENSIONS:
         raise ValueError(by)
+    numbers = summaries.read(AGGREGATE, by, user) if sessions is None else None
+    if numbers is None:
+        numbers = breakdown_numbers(user=user, by=by, sessions=sessions)
+    limit = access.small_cell_limit(user, "training")
+    values = [(key, people, rows, held) for key, people, rows, held in numbers["values"]]
+    labels = _labels(by, {key for key, *_counts in values if key is not None})
+    not_stated = _("No audience given") if by == "audience" else _("Not stated")
+    breakdown = Breakdown(
+        by=by,
+        limit=limit,
+        sessions=numbers["sessions"],
+        people_trained=Cell(numbers["people"], limit),
+        attendances=Cell(numbers["rows"], limit),
+        rows=[
+            BreakdownRow(
+                value=key,
+                label=str(labels.get(key, key)) if key is not None else str(not_stated),
+                sessions=held,
+                people_trained=Cell(people, limit),
+                attendances=Cell(rows, limit),
+            )
+            for key, people, rows, held in values
+        ],
+    )
+    if limit:
+        _protect_columns(breakdown)
+    return breakdown
+
+
+# The key of the aggregate's figures among the summaries (dashboards.summaries); the
+# breakdown is the summary's shape.
+AGGREGATE = "api:trainings-aggregate"
+
+
+def breakdown_numbers(*, user, by: str, sessions=None) -> dict:
+    """The numbers behind ``training_breakdown``, before any is hidden, as plain data:
+    ``values`` as ``[key, people, attendances, sessions]`` in the order shown (None, not
+    stated, last), and the totals."""
     scoped = TrainingSession.objects.visible_to(user).filter(status=SessionStatus.HELD)
     if sessions is not None:
         scoped = scoped.filter(pk__in=sessions.values("pk"))
-    limit = access.small_cell_limit(user, "training")
     attendances = Attendance.objects.filter(session__in=scoped, attended=True)
 
     people: dict = defaultdict(int)
@@ -156,29 +195,13 @@ def training_breakdown(*, user, by: str, sessions=None) -> Breakdown:
         )["n"]
         or 0
     )
-    labels = _labels(by, {key for key in people if key is not None})
-    not_stated = _("No audience given") if by == "audience" else _("Not stated")
     ordered = sorted(people, key=lambda key: (key is None, str(key) if key is not None else ""))
-    breakdown = Breakdown(
-        by=by,
-        limit=limit,
-        sessions=scoped.count(),
-        people_trained=Cell(totals["people"] + counted_total, limit),
-        attendances=Cell(totals["rows"] + counted_total, limit),
-        rows=[
-            BreakdownRow(
-                value=key,
-                label=str(labels.get(key, key)) if key is not None else str(not_stated),
-                sessions=held[key],
-                people_trained=Cell(people[key], limit),
-                attendances=Cell(rows[key], limit),
-            )
-            for key in ordered
-        ],
-    )
-    if limit:
-        _protect_columns(breakdown)
-    return breakdown
+    return {
+        "sessions": scoped.count(),
+        "people": totals["people"] + counted_total,
+        "rows": totals["rows"] + counted_total,
+        "values": [[key, people[key], rows[key], held[key]] for key in ordered],
+    }
 
 
 def _protect_columns(breakdown: Breakdown) -> None:

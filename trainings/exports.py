@@ -9,16 +9,14 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from operator import itemgetter
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from ctportal.formats import xlsx_format
+from ctportal.xlsx_stream import write_sheet
 from projects.exports import FORMULA_START
 
 from .models import SessionKind, SessionStatus
@@ -104,30 +102,18 @@ def render_csv(sessions: QuerySet, *, limit: int) -> bytes:
 
 
 def render_xlsx(sessions: QuerySet, *, limit: int) -> bytes:
-    """One sheet, one row per session; dates and numbers keep their types."""
+    """One sheet, one row per session; dates and numbers keep their types, text stays
+    text even when it starts with "=" (``ctportal.xlsx_stream``)."""
     columns = session_columns()
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Training sessions")[:31])
-    for index, (key, _heading) in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = WIDE.get(key, 14)
-    bold = Font(bold=True)
-    header = []
-    for _key, heading in columns:
-        cell = WriteOnlyCell(sheet, value=heading)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for row in session_rows(sessions, limit=limit):
-        cells = []
-        for key, _heading in columns:
-            cell = WriteOnlyCell(sheet, value=row[key])
-            if isinstance(row[key], str):
-                # Text stays text, even when it starts with "=".
-                cell.data_type = "s"
-            elif hasattr(row[key], "isoformat"):
-                cell.number_format = xlsx_format()
-            cells.append(cell)
-        sheet.append(cells)
+    keys = [key for key, _heading in columns]
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    write_sheet(
+        buffer,
+        sheet=_("Training sessions"),
+        header=[heading for _key, heading in columns],
+        rows=map(itemgetter(*keys), session_rows(sessions, limit=limit)),
+        widths=[WIDE.get(key, 14) for key in keys],
+        date_format=xlsx_format(),
+        datetime_format=xlsx_format("XLSX_DATETIME"),
+    )
     return buffer.getvalue()

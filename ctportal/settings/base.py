@@ -338,8 +338,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "ctportal.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
-        "ctportal.api.BurstRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        # Both per-user rates (user_burst, user) in one cache round trip.
+        "ctportal.api.UserRatesThrottle",
     ],
     # An analyst exporting 100,000 transactions at 1,000 a page makes 100 requests
     # in a minute or two; the hourly limit leaves room for several such exports

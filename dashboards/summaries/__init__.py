@@ -20,8 +20,11 @@ afterwards, for the viewer, exactly as before.
 What is stored (``FigureSummary``) is a figure's rows before suppression and
 without labels (those follow the reader's language), keyed by the metric, the
 breakdown with its filters, and the scope's key (``scope_key``): the projects
-it sees and the case office it works for. Anything else, such as an API query
-with its own breakdown, is computed directly and cached as before.
+it sees and the case office it works for. For the roles that read dashboards,
+what the API answers unnarrowed is kept too: each metric's total and its
+breakdown by each of its dimensions, and each breakdown of the trainings
+aggregate. Anything else, such as an API query with filters or several
+dimensions of its own, is computed directly and cached as before.
 
 Never stale. A summary carries the version of the source data it was built
 from (``SummaryState``). The change signals that retire cached figures

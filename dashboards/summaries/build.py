@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator
 
@@ -11,7 +12,7 @@ from django.utils import timezone
 from ctportal import access
 
 from .models import FigureSummary, SummaryState
-from .store import scope_key, shape_key
+from .store import scope_key, shape_key, stored_dimensions
 
 
 def scopes() -> Iterator[tuple[str, object]]:
@@ -51,6 +52,17 @@ def widget_shapes(user) -> Iterator[tuple[str, tuple[str, ...], object]]:
             yield metric.subset_of, dims, widget.filters()
 
 
+def api_shapes() -> Iterator[tuple[str, tuple[str, ...], object]]:
+    """(metric, dimensions, filters) of every figure the metrics API offers unnarrowed with
+    at most one dimension: each metric's total and its breakdown by each dimension."""
+    from dashboards.registry import METRICS, Filters
+
+    for metric in METRICS.values():
+        yield metric.code, (), Filters()
+        for dim in metric.dimensions:
+            yield metric.code, (dim,), Filters()
+
+
 def _dashboards(user):
     from dashboards.models import Dashboard
 
@@ -67,6 +79,7 @@ def rebuild() -> dict:
     from assistance.selectors import case_numbers
     from dashboards.figures import raw_figure
     from dashboards.registry import Query, get_metric
+    from trainings.breakdowns import AGGREGATE, DIMENSIONS, breakdown_numbers
     from trainings.selectors import FIGURES_PAGE as TRAININGS_PAGE
     from trainings.selectors import training_numbers
 
@@ -74,14 +87,24 @@ def rebuild() -> dict:
     state, _created = SummaryState.objects.get_or_create(pk=1)
     version = state.version
     rows: dict[tuple[str, str, str], object] = {}
+    totals_of: dict[str, dict] = {}
     for key, user in scopes():
         if (TRAININGS_PAGE, "", key) not in rows:
             rows[(TRAININGS_PAGE, "", key)] = training_numbers(user=user)
             rows[(CASES_PAGE, "", key)] = case_numbers(user=user)
-        for code, dims, filters in widget_shapes(user):
-            shape = shape_key(dims, filters.key())
+        shapes = widget_shapes(user)
+        if access.can_use(user, "dashboards"):
+            # Those who read dashboards read figures through the API too.
+            shapes = itertools.chain(shapes, api_shapes())
+            for by in DIMENSIONS:
+                if (AGGREGATE, by, key) not in rows:
+                    rows[(AGGREGATE, by, key)] = breakdown_numbers(user=user, by=by)
+        totals = totals_of.setdefault(key, {})
+        for code, dims, filters in shapes:
+            shape = shape_key(stored_dimensions(get_metric(code), dims), filters.key())
             if (code, shape, key) not in rows:
-                rows[(code, shape, key)] = raw_figure(get_metric(code), Query(user, dims, filters))
+                query = Query(user, dims, filters)
+                rows[(code, shape, key)] = raw_figure(get_metric(code), query, totals)
     with transaction.atomic():
         # Held until the new rows are in: a change committing meanwhile moves the
         # version after them, so they are never read as current.

@@ -51,6 +51,15 @@ def shape_key(dims: tuple[str, ...] | list[str], filters_key: str = "") -> str:
     return f"{','.join(dims)}|{filters_key}"
 
 
+def stored_dimensions(metric, dims) -> tuple[str, ...]:
+    """The dimensions a figure is kept under: money always comes by currency first, so a
+    breakdown asked for with or without it is one figure (``dashboards.figures.raw_figure``)."""
+    dims = tuple(d for d in dims if d)
+    if metric.unit == "money" and (not dims or dims[0] != "currency"):
+        dims = ("currency", *[d for d in dims if d != "currency"])
+    return dims
+
+
 def _current(queryset):
     # The version is compared in the same query: no window between the two reads.
     return queryset.filter(

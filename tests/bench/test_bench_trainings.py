@@ -353,9 +353,17 @@ TRAINING_FLOOR = """
 DONOR_PROJECTS = "AND s.project_id IN (SELECT project_id FROM projects_funding WHERE donor_id = %s)"
 
 
+OFFICER_PROJECTS = """AND s.project_id IN (
+    SELECT project_id FROM projects_recipientcountry WHERE country_id IN (
+        SELECT country_id FROM accounts_user_countries WHERE user_id = %s)
+    UNION SELECT project_id FROM accounts_user_projects WHERE user_id = %s)"""
+
+
 def training_floor(user) -> float:
     if user.organisation_id and user.role == Role.DONOR:
         return floor_ms(TRAINING_FLOOR.format(donor=DONOR_PROJECTS), [user.organisation_id])
+    if user.role == Role.PROGRAMME_OFFICER:
+        return floor_ms(TRAINING_FLOOR.format(donor=OFFICER_PROJECTS), [user.pk, user.pk])
     return floor_ms(TRAINING_FLOOR.format(donor=""), [])
 
 

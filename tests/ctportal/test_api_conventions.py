@@ -340,17 +340,96 @@ def test_each_user_has_a_burst_limit_beside_the_hourly_one(users, settings):
 
 
 def test_the_default_limits_let_an_analyst_page_a_large_portfolio():
-    from rest_framework.throttling import UserRateThrottle
-
-    from ctportal.api import BurstRateThrottle
+    from ctportal.api import UserRatesThrottle
     from ctportal.settings import base
 
     rates = base.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
-    per_minute = BurstRateThrottle().parse_rate(rates["user_burst"])
-    per_hour = UserRateThrottle().parse_rate(rates["user"])
+    per_minute = UserRatesThrottle.parse_rate(rates["user_burst"])
+    per_hour = UserRatesThrottle.parse_rate(rates["user"])
     # 100,000 transactions at the largest page (1,000 rows) is 100 requests.
     assert per_minute == (300, 60) and per_hour == (10000, 3600)
     assert per_minute[0] >= 100 and per_hour[0] >= 5 * 100
+    assert "ctportal.api.UserRatesThrottle" in base.REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"]
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The throttle's clock, moved by hand (seconds since the epoch)."""
+    now = [1_800_000_000.0]
+    monkeypatch.setattr("ctportal.api_throttle.time.time", lambda: now[0])
+    return now
+
+
+def test_the_burst_limit_counts_a_whole_minute_and_says_when_to_come_back(users, settings, clock):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"user_burst": "3/minute", "user": "1000/hour"},
+    }
+    client = APIClient()
+    client.force_authenticate(users["analyst"])
+    statuses = []
+    for _ in range(3):
+        statuses.append(client.get("/api/v1/projects/").status_code)
+        clock[0] += 15
+    # 45 seconds after the first request: three in the last minute.
+    refused = client.get("/api/v1/projects/")
+    assert statuses + [refused.status_code] == [200, 200, 200, 429]
+    # The first request leaves the minute within 15 seconds (and a slice of 6).
+    assert 15 <= int(refused["Retry-After"]) <= 21
+    clock[0] += 14
+    assert client.get("/api/v1/projects/").status_code == 429
+    clock[0] += int(refused["Retry-After"]) - 14
+    assert client.get("/api/v1/projects/").status_code == 200
+    # The refused requests were not counted: one more is refused only now.
+    assert client.get("/api/v1/projects/").status_code == 429
+
+
+def test_no_minute_ever_lets_more_requests_through_than_the_rate(users, settings, clock):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"user_burst": "5/minute"},
+    }
+    client = APIClient()
+    client.force_authenticate(users["analyst"])
+    allowed = []
+    for _ in range(150):  # one request every 1.7 seconds for over four minutes
+        if client.get("/api/v1/countries/").status_code == 200:
+            allowed.append(clock[0])
+        clock[0] += 1.7
+    assert all(sum(1 for other in allowed if start <= other < start + 60) <= 5 for start in allowed)
+    # And it is not much stricter: about five a minute get through.
+    assert len(allowed) >= 4 * 4
+
+
+def test_the_hourly_limit_counts_what_the_burst_limit_lets_through(users, settings, clock):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"user_burst": "2/minute", "user": "3/hour"},
+    }
+    client = APIClient()
+    client.force_authenticate(users["analyst"])
+    first = [client.get("/api/v1/countries/").status_code for _ in range(2)]
+    # Past the minute and the slice more the burst limit may count.
+    clock[0] += 67
+    second = [client.get("/api/v1/countries/").status_code for _ in range(2)]
+    assert first + second == [200, 200, 200, 429]
+    clock[0] += 67
+    refused = client.get("/api/v1/countries/")
+    assert refused.status_code == 429
+    # The hourly limit is the one that refuses: back when the first requests leave the hour.
+    assert 3600 - 2 * 67 <= int(refused["Retry-After"]) <= 3600 - 2 * 67 + 360
+
+
+def test_the_user_limits_are_shared_by_every_client_of_the_user(users, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"user_burst": "2/minute"},
+    }
+    clients = [APIClient(), APIClient()]
+    for client in clients:
+        client.force_authenticate(users["analyst"])
+    statuses = [clients[n % 2].get("/api/v1/countries/").status_code for n in range(3)]
+    assert statuses == [200, 200, 429]
 
 
 # Bodies the parser refuses ------------------------------------------------------

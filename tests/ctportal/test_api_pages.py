@@ -8,6 +8,7 @@ every relation filled, for several roles, orderings, filters and pages.
 import json
 
 import pytest
+from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, Sum
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -159,9 +160,17 @@ def test_a_middle_page_costs_a_few_queries_and_counts_without_joins(
     assert "participantcount" not in counts[0]
 
 
+# A project page's five related lists come in one query on PostgreSQL.
+PROJECT_PAGE_QUERIES = 3 if connection.vendor == "postgresql" else 7
+
+
 @pytest.mark.parametrize(
     ("path", "queries"),
-    [("/api/v1/projects/", 7), ("/api/v1/trainings/sessions/", 6), ("/api/v1/transactions/", 2)],
+    [
+        ("/api/v1/projects/", PROJECT_PAGE_QUERIES),
+        ("/api/v1/trainings/sessions/", 6),
+        ("/api/v1/transactions/", 2),
+    ],
 )
 @pytest.mark.parametrize("who", ["admin", "donor", "officer"])
 def test_a_page_costs_its_count_its_rows_and_one_query_per_related_list(

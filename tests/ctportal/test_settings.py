@@ -86,11 +86,19 @@ def test_production_shares_every_piece_of_state_between_nodes():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "django_redis.cache.RedisCache",
-        "django.contrib.sessions.backends.db",
+        "accounts.sessions",
         "axes.handlers.database.AxesDatabaseHandler",
         "False",
         "2",
     ]
+
+
+def test_sessions_live_in_the_shared_database():
+    from django.contrib.sessions.backends import db
+
+    from accounts import sessions
+
+    assert issubclass(sessions.SessionStore, db.SessionStore)
 
 
 def test_production_refuses_a_short_or_embedded_secret_key():
@@ -183,3 +191,21 @@ def test_dashboards_answer_with_the_cache_down(client, portfolio, users, cache_d
     assert (
         "Dashboard" in response.content.decode() or dashboard.title_en in response.content.decode()
     )
+
+
+def test_the_api_throttle_lets_requests_through_with_the_cache_down(
+    portfolio, users, cache_down, settings, caplog
+):
+    from rest_framework.test import APIClient
+
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"user_burst": "1/minute", "user": "1/hour"},
+    }
+    client = APIClient()
+    client.force_authenticate(users["analyst"])
+    with caplog.at_level("WARNING", logger="ctportal.cache"):
+        statuses = [client.get("/api/v1/projects/").status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 200]
+    assert any("throttle" in record.getMessage() for record in caplog.records)

@@ -1,3 +1,4 @@
+import datetime
 import io
 import weakref
 import zipfile
@@ -93,3 +94,69 @@ def test_ctdc_xlsx_of_many_rows_reads_back_whole():
     sheet = read(handle.getvalue())["CTDC"]
     assert sheet.max_row == 5001
     assert [cell.value for cell in sheet[5001][:4]] == [4999, "ET", None, "Southern Asia"]
+
+
+def test_dates_and_decimals_carry_their_formats_and_columns_their_widths():
+    handle = io.BytesIO()
+    rows = [
+        [datetime.date(2024, 2, 29), datetime.datetime(2024, 3, 1, 13, 30), Decimal("1234.5")],
+        [datetime.date(1900, 2, 1), None, Decimal("0.00")],
+    ]
+    write_sheet(
+        handle,
+        sheet="Dates",
+        header=["day", "moment", "amount"],
+        rows=rows,
+        widths=[14, 20],
+        date_format="d mmm yyyy",
+        datetime_format="d mmm yyyy, hh:mm",
+        decimal_format="#,##0.00",
+    )
+    sheet = read(handle.getvalue())["Dates"]
+
+    assert list(sheet.iter_rows(min_row=2, values_only=True)) == [
+        (datetime.datetime(2024, 2, 29), datetime.datetime(2024, 3, 1, 13, 30), 1234.5),
+        (datetime.datetime(1900, 2, 1), None, 0),
+    ]
+    assert [cell.number_format for cell in sheet[2]] == [
+        "d mmm yyyy",
+        "d mmm yyyy, hh:mm",
+        "#,##0.00",
+    ]
+    assert sheet["A2"].is_date and not sheet["C2"].is_date and sheet["A1"].font.b
+    assert sheet.column_dimensions["A"].width == 14
+    assert sheet.column_dimensions["B"].width == 20
+
+
+def test_equal_values_of_different_types_keep_their_own_cells():
+    handle = io.BytesIO()
+    write_sheet(
+        handle,
+        sheet="S",
+        header=["a", "b", "c"],
+        rows=[[1, True, Decimal(1)], [True, 1, 0], [False, 0, Decimal(0)]],
+        decimal_format="0.00",
+    )
+    sheet = read(handle.getvalue())["S"]
+
+    assert [[cell.data_type for cell in row] for row in sheet.iter_rows(min_row=2)] == [
+        ["n", "b", "n"],
+        ["b", "n", "n"],
+        ["b", "n", "n"],
+    ]
+    assert [cell.number_format for cell in sheet[2]] == ["General", "General", "0.00"]
+    assert [cell.number_format for cell in sheet[4]] == ["General", "General", "0.00"]
+
+
+def test_a_date_time_with_a_time_zone_is_refused():
+    aware = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
+
+    with pytest.raises(ValueError, match="time zone"):
+        write_sheet(io.BytesIO(), sheet="S", header=["a"], rows=[[aware]])
+
+
+def test_a_sheet_name_loses_what_spreadsheet_programs_refuse():
+    handle = io.BytesIO()
+    write_sheet(handle, sheet="Cases [2026]: a/b? " + "x" * 40, header=["a"], rows=[])
+
+    assert read(handle.getvalue()).sheetnames == ["Cases  2026   a b  xxxxxxxxxxxx"]

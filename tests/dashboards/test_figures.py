@@ -177,6 +177,8 @@ def test_logs_jobs_and_history_rows_do_not_retire_figures():
     assert is_source(apps.get_model("trainings", "Attendance"))
     assert is_source(apps.get_model("projects", "Transaction"))
     assert not is_source(apps.get_model("assistance", "IdentityAccess"))
+    assert not is_source(apps.get_model("assistance", "CaseDataRead"))
+    assert not is_source(apps.get_model("assistance", "IdentityErasure"))
     assert not is_source(apps.get_model("assistance", "HistoricalCase"))
     assert not is_source(apps.get_model("projects", "PortfolioExport"))
     assert not is_source(apps.get_model("dashboards", "Widget"))
@@ -195,3 +197,21 @@ def test_an_identity_read_keeps_cached_figures(
     with django_capture_on_commit_callbacks(execute=True):
         services.identity_read(user=worker, case=case)
     assert generation() == before
+
+
+def test_an_api_read_of_case_figures_keeps_figures_and_summaries(
+    portfolio, users, client, django_capture_on_commit_callbacks
+):
+    """Every API read of case data is logged; the log is no source of any figure, so
+    reading figures does not retire the summaries they were read from."""
+    from assistance.audit.models import CaseDataRead
+    from dashboards.summaries.models import SummaryState
+
+    SummaryState.objects.get_or_create(pk=1)
+    before = (generation(), SummaryState.objects.get().version)
+    client.force_login(users["analyst"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get("/api/v1/assistance/figures/")
+    assert response.status_code == 200
+    assert CaseDataRead.objects.filter(user=users["analyst"]).exists()
+    assert (generation(), SummaryState.objects.get().version) == before

@@ -25,6 +25,7 @@ from django.db.models import F
 
 from assistance.models import Case
 from assistance.selectors import case_figures
+from ctportal import access
 from dashboards import figures as figures_module
 from dashboards.figures import figures
 from dashboards.models import Kind, Widget
@@ -34,6 +35,8 @@ from dashboards.summaries.models import FigureSummary, SummaryState
 from projects.models import TransactionKind
 from tests import factories as f
 from trainings import imports
+from trainings.breakdowns import DIMENSIONS as BREAKDOWNS
+from trainings.breakdowns import training_breakdown
 from trainings.import_services import attendance_import_start
 from trainings.models import Attendance, Audience
 from trainings.selectors import training_figures
@@ -196,8 +199,9 @@ def plain(figure) -> tuple:
     return figure.dimensions, figure.long(), figure.total_records()
 
 
-def read_everything(users: dict, widgets: list[Widget]) -> dict:
-    """Every figure of every widget and both figures pages, for every role."""
+def read_everything(users: dict, widgets: list[Widget], api: bool = False) -> dict:
+    """Every figure of every widget and both figures pages, for every role (and with
+    ``api`` what the API answers unnarrowed)."""
     cache.clear()
     seen = {}
     for role in ROLES:
@@ -208,18 +212,37 @@ def read_everything(users: dict, widgets: list[Widget]) -> dict:
             seen[(role, widget.pk)] = plain(widget_figure(widget, user))
         seen[(role, "trainings")] = training_figures(user=user)
         seen[(role, "assistance")] = case_figures(user=user)
+        if api and access.can_use(user, "dashboards"):
+            seen.update(api_figures(role, user))
     return seen
 
 
-def direct(users: dict, widgets: list[Widget], monkeypatch) -> dict:
+def api_figures(role: str, user) -> dict:
+    """What the metrics API and the trainings aggregate answer unnarrowed: every metric's
+    total and its breakdown by each dimension (money asked by currency too), every ``by``."""
+    seen = {}
+    for metric in METRICS.values():
+        shapes = [(), *((dim,) for dim in metric.dimensions)]
+        if metric.unit == "money":
+            shapes += [("currency",), *(("currency", dim) for dim in metric.dimensions)]
+        for dims in shapes:
+            seen[(role, "api", metric.code, dims)] = plain(
+                figures(metric.code, user=user, dimensions=dims)
+            )
+    for by in BREAKDOWNS:
+        seen[(role, "aggregate", by)] = training_breakdown(user=user, by=by)
+    return seen
+
+
+def direct(users: dict, widgets: list[Widget], monkeypatch, api: bool = False) -> dict:
     """The same figures computed from the records: the summaries are made out of date."""
     SummaryState.objects.update(version=F("version") + 1)
     with monkeypatch.context() as patch:
         patch.setattr("dashboards.summaries.store.read", lambda *args: None)
-        return read_everything(users, widgets)
+        return read_everything(users, widgets, api)
 
 
-def from_summaries(users: dict, widgets: list[Widget], monkeypatch) -> dict:
+def from_summaries(users: dict, widgets: list[Widget], monkeypatch, api: bool = False) -> dict:
     """The figures with nothing computed from the records: every one must be a summary."""
 
     def not_expected(*args, **kwargs):
@@ -229,7 +252,8 @@ def from_summaries(users: dict, widgets: list[Widget], monkeypatch) -> dict:
         patch.setattr(figures_module, "raw_figure", not_expected)
         patch.setattr("trainings.selectors.training_numbers", not_expected)
         patch.setattr("assistance.selectors.case_numbers", not_expected)
-        return read_everything(users, widgets)
+        patch.setattr("trainings.breakdowns.breakdown_numbers", not_expected)
+        return read_everything(users, widgets, api)
 
 
 @pytest.fixture
@@ -243,8 +267,8 @@ def test_every_figure_from_the_summaries_is_the_direct_one(figured, users, monke
     done = rebuild()
     assert done["written"] and done["summaries"] > len(figured)
 
-    summarised = from_summaries(users, figured, monkeypatch)
-    computed = direct(users, figured, monkeypatch)
+    summarised = from_summaries(users, figured, monkeypatch, api=True)
+    computed = direct(users, figured, monkeypatch, api=True)
 
     assert summarised.keys() == computed.keys()
     for key, value in computed.items():
@@ -252,12 +276,16 @@ def test_every_figure_from_the_summaries_is_the_direct_one(figured, users, monke
     # Something was counted and something hidden, or the comparison proves little.
     donor_cells = [
         row
-        for (role, _pk), fig in computed.items()
+        for (role, *_which), fig in computed.items()
         if role == "donor_a" and isinstance(fig, tuple)
         for row in fig[1]
     ]
     assert any(row["suppressed"] for row in donor_cells)
     assert any(row["value"] for row in donor_cells)
+    # The unnarrowed API figures and the aggregate were among them, hidden cells included.
+    assert any(which[0] == "api" for (_role, *which) in computed)
+    aggregate = [computed[("donor_a", "aggregate", by)] for by in BREAKDOWNS]
+    assert any(row.people_trained.suppressed for fig in aggregate for row in fig.rows)
 
 
 @pytest.fixture
@@ -417,3 +445,28 @@ def test_a_dashboard_reads_its_summaries_in_one_query(small, users, client):
     reads = [q["sql"] for q in queries if "dashboards_figuresummary" in q["sql"]]
     assert len(reads) == 1
     assert not [q for q in queries if "trainings_attendance" in q["sql"]]
+
+
+def test_the_api_answers_unnarrowed_figures_from_the_summaries(small, users, client):
+    """Breakdowns no widget shows are summaries too; narrowed ones are computed, the same."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(users["analyst"])
+    paths = ["/api/v1/metrics/people_trained/data/?dimensions=institution_type"]
+    paths += [f"/api/v1/trainings/aggregate/?by={by}" for by in BREAKDOWNS]
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        answers = [client.get(path).json() for path in paths]
+    assert not [q for q in queries if "trainings_attendance" in q["sql"]]
+    assert answers[0]["results"] and all(a["totals"] for a in answers)
+
+    narrowed = "/api/v1/trainings/aggregate/?by=sex&kind=training"
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        summarised = client.get(narrowed).json()
+    assert [q for q in queries if "trainings_attendance" in q["sql"]]
+    SummaryState.objects.update(version=F("version") + 1)
+    cache.clear()
+    assert client.get(narrowed).json() == summarised
+    assert [client.get(path).json() for path in paths] == answers

@@ -269,3 +269,34 @@ def test_a_dashboard_costs_a_bounded_number_of_queries(client, users, kinds_dash
         f.WidgetFactory(dashboard=kinds_dashboard, position=position, kind="kpi", metric="projects")
     count_queries(client, "/dashboards/kinds/")
     assert count_queries(client, "/dashboards/kinds/") == warm
+
+
+def test_a_warm_dashboard_draws_its_charts_once_until_the_records_change(
+    client, users, kinds_dashboard, monkeypatch, django_capture_on_commit_callbacks
+):
+    from dashboards import charts
+
+    signed_in(client, users["admin"])
+    cache.clear()
+
+    def grid() -> str:
+        html = client.get("/dashboards/kinds/").content.decode()
+        return html[html.index("dash-grid") : html.index("</main>")]
+
+    first = grid()
+    drawn = []
+    real = charts.build
+    monkeypatch.setattr(charts, "build", lambda *args: drawn.append(args) or real(*args))
+
+    assert grid() == first
+    assert drawn == []
+
+    # A new project moves every figure on: the charts are drawn again, with it counted.
+    with django_capture_on_commit_callbacks(execute=True):
+        f.ProjectFactory()
+    assert grid() != first
+    assert len(drawn) == kinds_dashboard.widgets.count()
+    # In another direction of writing, the charts are drawn for it.
+    drawn.clear()
+    client.get("/dashboards/kinds/", HTTP_ACCEPT_LANGUAGE="ar")
+    assert len(drawn) == kinds_dashboard.widgets.count()

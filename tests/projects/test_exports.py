@@ -5,9 +5,11 @@ import weakref
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from lxml import etree
 from openpyxl import load_workbook
 
+from ctportal.formats import xlsx_format
 from projects import iati
 from projects import models as pm
 from projects.exports import downloadable_export, portfolio_exports_for, write_portfolio
@@ -129,6 +131,30 @@ def test_xlsx_row_keeps_types_and_text_stays_text():
 
 
 @pytest.mark.django_db
+def test_xlsx_shows_dates_and_amounts_in_their_formats_under_a_bold_header():
+    spending_project()
+    admin = f.UserFactory(role="administrator")
+
+    with translation.override("fr"):
+        content = render_portfolio(admin, "xlsx")[0]
+
+    sheet = load_workbook(io.BytesIO(content)).active
+    header, row = sheet[1], sheet[2]
+    assert sheet.title == "Portefeuille"
+    assert all(cell.font.b for cell in header) and not row[0].font.b
+    assert [cell.number_format for cell in row[4:9]] == [
+        xlsx_format(lang="fr"),
+        xlsx_format(lang="fr"),
+        "General",
+        xlsx_format(lang="fr"),
+        "#,##0.00",
+    ]
+    assert row[12].number_format == "#,##0.00" and row[2].data_type == "s"
+    assert sheet.column_dimensions["C"].width == 60
+    assert sheet.column_dimensions["I"].width == 16
+
+
+@pytest.mark.django_db
 def test_csv_costs_a_fixed_number_of_queries(django_assert_max_num_queries):
     for _ in range(4):
         spending_project_code = f.ProjectFactory()
@@ -140,6 +166,27 @@ def test_csv_costs_a_fixed_number_of_queries(django_assert_max_num_queries):
         _content, count = render_portfolio(admin, "csv")
 
     assert count == 4
+
+
+@pytest.mark.parametrize("name", ["admin", "donor_a"])
+def test_chunks_follow_each_other_by_code_and_sum_only_their_own_spend(
+    monkeypatch, users, portfolio, name
+):
+    monkeypatch.setattr("projects.exports.CHUNK_SIZE", 1)
+    for key, values in {"p_eg": ["10.00", "2.50"], "p_lb": ["7.00"], "p_both": ["1.25"]}.items():
+        project = portfolio[key]
+        for value in values:
+            f.TransactionFactory(project=project, value=Decimal(value), currency=project.currency)
+
+    rows = read_csv(render_portfolio(users[name], "csv")[0])
+
+    expected = sorted(portfolio[key].code for key in EXPECTED_PROJECTS[name])
+    assert [row["Code"] for row in rows] == expected
+    spent = {
+        portfolio[key].code: total
+        for key, total in {"p_eg": "12.50", "p_lb": "7.00", "p_both": "1.25"}.items()
+    }
+    assert {row["Code"]: row["Spent"] for row in rows} == {code: spent[code] for code in expected}
 
 
 @pytest.mark.django_db

@@ -404,5 +404,9 @@ class AggregateView(GenericAPIView):
         if by not in DIMENSIONS:
             raise ValidationError({"by": [_("Choose one of: %s.") % ", ".join(DIMENSIONS)]})
         sessions = self.filter_queryset(self.get_queryset())
-        breakdown = training_breakdown(user=request.user, by=by, sessions=sessions)
+        narrowed = any(request.query_params.get(name) for name in self.filterset_class.base_filters)
+        # Unnarrowed, the whole scope's totals: read from the summaries when current.
+        breakdown = training_breakdown(
+            user=request.user, by=by, sessions=sessions if narrowed else None
+        )
         return Response(s.aggregate_data(breakdown))
