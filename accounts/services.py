@@ -7,7 +7,7 @@ import hashlib
 import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,13 +25,19 @@ def token_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+class RepeatedSubmission(Exception):
+    """The form that asks for this token was already sent and created one."""
+
+
 def api_token_create(
-    *, user, name: str, days: int = TOKEN_DEFAULT_DAYS, second_factor: bool
+    *, user, name: str, days: int = TOKEN_DEFAULT_DAYS, second_factor: bool, submission: str = ""
 ) -> tuple[ApiToken, str]:
     """A new personal token and its secret, which is never stored and shown only now.
 
     A role that needs a second factor gets a token only once it was given
     (``second_factor``): in a verified session or with a code at the token endpoint.
+    ``submission``, the key of the form that asks, makes a repeated form create nothing
+    (``RepeatedSubmission``), even sent twice at once.
     """
     if not access.has_role(user):
         raise PermissionDenied
@@ -49,16 +55,24 @@ def api_token_create(
         raise ValidationError(errors)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = timezone.now()
-    with transaction.atomic():
-        token = ApiToken.objects.create(
-            user=user,
-            name=name,
-            prefix=secret[: len(TOKEN_PREFIX) + 8],
-            digest=token_digest(secret),
-            second_factor=second_factor,
-            created_at=now,
-            expires_at=now + datetime.timedelta(days=days),
-        )
+    if submission and ApiToken.objects.filter(user=user, submission=submission).exists():
+        raise RepeatedSubmission
+    try:
+        with transaction.atomic():
+            token = ApiToken.objects.create(
+                user=user,
+                name=name,
+                prefix=secret[: len(TOKEN_PREFIX) + 8],
+                digest=token_digest(secret),
+                second_factor=second_factor,
+                created_at=now,
+                expires_at=now + datetime.timedelta(days=days),
+                submission=submission,
+            )
+    except IntegrityError:
+        if submission and ApiToken.objects.filter(user=user, submission=submission).exists():
+            raise RepeatedSubmission from None
+        raise
     return token, secret
 
 

@@ -14,10 +14,6 @@ from . import services
 from .forms import ApiTokenForm
 from .models import ApiToken
 
-# The last forms of the tokens page that created a token, per session.
-SUBMITTED_TOKEN_FORMS = "api_token_forms_sent"  # noqa: S105 - a session key, no secret
-KEEP_SUBMISSIONS = 10
-
 
 class PortalLoginView(auth_views.LoginView):
     redirect_authenticated_user = False
@@ -38,36 +34,31 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         raise Http404
     form = ApiTokenForm(request.POST or None)
     created = secret = None
-    done = request.session.get(SUBMITTED_TOKEN_FORMS, [])
-    if request.method == "POST" and form.is_valid() and form.cleaned_data["submission"] in done:
-        # The browser sent the same form again (a reload): its token exists and its secret,
-        # shown once, is not kept anywhere to be shown again.
-        messages.warning(
-            request,
-            _(
-                "This form was already sent and its token created. Its secret was shown once "
-                "only: if you did not copy it, revoke that token and create a new one."
-            ),
-        )
-        form = ApiTokenForm()
-    elif request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         try:
             created, secret = services.api_token_create(
                 user=request.user,
                 name=form.cleaned_data["name"],
                 days=form.cleaned_data["days"],
                 second_factor=access.second_factor_verified(request.user),
+                submission=form.cleaned_data["submission"],
             )
+        except services.RepeatedSubmission:
+            # The browser sent the same form again (a reload, a double click): its token
+            # exists, and its secret, shown once, is not kept anywhere to be shown again.
+            messages.warning(
+                request,
+                _(
+                    "This form was already sent and its token created. Its secret was shown "
+                    "once only: if you did not copy it, revoke that token and create a new one."
+                ),
+            )
+            form = ApiTokenForm()
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 for error in errors:
                     form.add_error(field if field in form.fields else None, error)
         else:
-            if form.cleaned_data["submission"]:
-                request.session[SUBMITTED_TOKEN_FORMS] = [
-                    *done[-(KEEP_SUBMISSIONS - 1) :],
-                    form.cleaned_data["submission"],
-                ]
             form = ApiTokenForm()
     tokens = ApiToken.objects.visible_to(request.user).select_related("revoked_by")
     return render(

@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 PROBE_TASK = "ctportal.tasks.worker_probe"
 EXIT_STALLED = 1
+MIN_GRACE_INTERVALS = 3
 
 
 @dataclass
@@ -79,8 +80,11 @@ class _Runner:
     def saturated(self) -> bool:
         from celery.worker import state
 
+        # A task waiting for its countdown holds an unacknowledged message, and a raised
+        # prefetch limit, while it sits in scheduled_requests: count it with the reserved.
         limit = getattr(getattr(self.consumer, "qos", None), "value", 0) or 0
-        return bool(limit) and len(state.reserved_requests) >= limit
+        held = len(state.reserved_requests) + len(state.scheduled_requests)
+        return bool(limit) and held >= limit
 
     def send_probe(self) -> bool:
         from celery.utils.nodenames import worker_direct
@@ -136,12 +140,25 @@ def _start(sender=None, **kwargs) -> None:
     from django.conf import settings
 
     interval = getattr(settings, "WORKER_WATCHDOG_INTERVAL", 0)
-    if not interval or sender is None or not sender.app.conf.worker_direct:
+    grace = getattr(settings, "WORKER_WATCHDOG_GRACE", 0)
+    if not interval or not grace or sender is None or not sender.app.conf.worker_direct:
         return
+    if grace < MIN_GRACE_INTERVALS * interval:
+        # A probe answered at once is still an interval old when the next round looks: a
+        # grace within a few intervals would stop healthy workers.
+        logger.warning(
+            "WORKER_WATCHDOG_GRACE (%s s) is under %s times WORKER_WATCHDOG_INTERVAL (%s s): "
+            "the watchdog uses %s s.",
+            grace,
+            MIN_GRACE_INTERVALS,
+            interval,
+            MIN_GRACE_INTERVALS * interval,
+        )
+        grace = MIN_GRACE_INTERVALS * interval
     with _lock:
         if _runner is not None:
             return
-        _runner = _Runner(sender, interval, settings.WORKER_WATCHDOG_GRACE)
+        _runner = _Runner(sender, interval, grace)
         _runner.thread.start()
 
 

@@ -52,12 +52,23 @@ class ApiToken(models.Model):
         related_name="+",
     )
 
+    # The key of the tokens page's form that created it: the same form sent twice (a
+    # reload, a double click, on any node) creates one token.
+    submission = models.CharField(max_length=64, blank=True, default="", editable=False)
+
     objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "submission"],
+                condition=~models.Q(submission=""),
+                name="accounts_apitoken_one_per_form",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

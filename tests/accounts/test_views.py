@@ -157,3 +157,20 @@ def test_sending_the_same_form_again_creates_no_second_token(client, people):
     assert fresh != data["submission"]
     client.post(PAGE, {**data, "submission": fresh})
     assert ApiToken.objects.filter(user=people["analyst"]).count() == 2
+
+
+def test_a_form_sent_twice_at_once_creates_one_token(people, monkeypatch):
+    """Both requests pass the first look; the database lets only one token per form in."""
+    from django.db.models import QuerySet
+
+    from accounts import services
+
+    user = people["analyst"]
+    services.api_token_create(user=user, name="first", second_factor=False, submission="k1")
+    looks = iter([False, True])  # the second request looked before the first one committed
+    monkeypatch.setattr(QuerySet, "exists", lambda self: next(looks))
+
+    with pytest.raises(services.RepeatedSubmission):
+        services.api_token_create(user=user, name="again", second_factor=False, submission="k1")
+
+    assert list(ApiToken.objects.filter(user=user).values_list("name", flat=True)) == ["first"]

@@ -164,3 +164,40 @@ def test_a_real_worker_that_stops_consuming_exits_for_its_supervisor(tmp_path):
             process.kill()
             process.wait(timeout=10)
         redis.Redis.from_url(broker).delete(queue, f"_kombu.binding.{queue}", f"{hostname}.dq2")
+
+
+def test_a_task_waiting_for_its_countdown_fills_a_slot(monkeypatch):
+    from celery.worker import state
+
+    runner = watchdog._Runner(SimpleNamespace(qos=SimpleNamespace(value=3)), 1, 10)
+    monkeypatch.setattr(state, "reserved_requests", {"a", "b"})
+    monkeypatch.setattr(state, "scheduled_requests", set())
+    assert runner.saturated() is False
+    monkeypatch.setattr(state, "scheduled_requests", {"retry in ten minutes"})
+    assert runner.saturated() is True
+
+
+class FakeConsumer(SimpleNamespace):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("interval", "grace", "expected"),
+    [(30, 120, 120), (30, 0, None), (0, 120, None), (30, 20, 90), (2, 6, 6)],
+)
+def test_the_watchdog_starts_with_a_grace_of_at_least_three_intervals(
+    settings, monkeypatch, interval, grace, expected
+):
+    started = []
+    monkeypatch.setattr(watchdog, "_runner", None)
+    monkeypatch.setattr(watchdog._Runner, "__init__", lambda self, c, i, g: started.append(g))
+    monkeypatch.setattr(
+        watchdog._Runner, "thread", SimpleNamespace(start=lambda: None), raising=False
+    )
+    settings.WORKER_WATCHDOG_INTERVAL = interval
+    settings.WORKER_WATCHDOG_GRACE = grace
+    consumer = FakeConsumer(app=SimpleNamespace(conf=SimpleNamespace(worker_direct=True)))
+
+    watchdog._start(sender=consumer)
+
+    assert started == ([] if expected is None else [expected])
