@@ -23,38 +23,22 @@ from ..models import (
     RecipientCountry,
     Transaction,
 )
+from .serializers import ProjectSerializer
 
+# The serializer's own fields, read as they are stored; the others are laid out from
+# related lists or labels below.
+_LAID_OUT = {
+    "status_label",
+    "reporting_organisation",
+    "thematic_areas",
+    "fundings",
+    "countries",
+    "participating_organisations",
+    "sectors",
+}
 PROJECT_COLUMNS = [
-    "id",
-    "code",
-    "iati_identifier",
-    "title",
-    "title_ar",
-    "title_fr",
-    "description",
-    "status",
-    "planned_start",
-    "planned_end",
-    "actual_start",
-    "actual_end",
-    "budget",
-    "currency",
-    "spent",
+    *(name for name in ProjectSerializer.Meta.fields if name not in _LAID_OUT),
     *r.organisation_columns("reporting_organisation"),
-    "target_groups",
-    "objectives",
-    "key_achievements",
-    "text_language",
-    "budget_not_provided",
-    "default_flow_type",
-    "default_finance_type",
-    "default_aid_type",
-    "default_tied_status",
-    "collaboration_type",
-    "activity_scope",
-    "contact_email",
-    "version",
-    "updated_at",
 ]
 
 
