@@ -13,10 +13,9 @@ from django.db.models import QuerySet
 from ctportal import access
 from ctportal import api_rows as r
 
-from ..breakdowns import shown_value
 from ..models import TrainingSession
-from ..page_selectors import session_cells
 from ..selectors import sessions_with_totals
+from .serializers import participant_totals
 
 SESSION_COLUMNS = [
     "id",
@@ -47,15 +46,7 @@ def session_values(sessions: QuerySet) -> QuerySet:
 
 def participants(values: dict, limit: int) -> dict:
     """``TrainingSessionSerializer.get_participants`` over a row's totals."""
-    cells = session_cells(SimpleNamespace(**values), limit)
-    shown, hidden = {}, False
-    for name in ("total", "female", "male", "other"):
-        value, suppressed = shown_value(cells[name])
-        shown[name] = value
-        hidden = hidden or suppressed
-    if not cells["sex_recorded"]:
-        shown["female"] = shown["male"] = None
-    return {**shown, "sex_recorded": cells["sex_recorded"], "suppressed": hidden}
+    return participant_totals(SimpleNamespace(**values), limit)
 
 
 def session_rows(page: list[dict], user) -> list[dict]:

@@ -151,16 +151,24 @@ class TrainingSessionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ParticipantTotalsSerializer)
     def get_participants(self, session) -> dict:
-        # Women and men are protected together: with the total, one gives the other away.
-        cells = session_cells(session, _limit(self.context))
-        shown, hidden = {}, False
-        for name in ("total", "female", "male", "other"):
-            value, suppressed = shown_value(cells[name])
-            shown[name] = value
-            hidden = hidden or suppressed
-        if not cells["sex_recorded"]:
-            shown["female"] = shown["male"] = None
-        return {**shown, "sex_recorded": cells["sex_recorded"], "suppressed": hidden}
+        return participant_totals(session, _limit(self.context))
+
+
+def participant_totals(session, limit: int) -> dict:
+    """A session's ``participants`` as the API shows them, from anything that carries its
+    totals (a session with ``sessions_with_totals``'s annotations, or a row of them).
+
+    Women and men are protected together: with the total, one gives the other away.
+    """
+    cells = session_cells(session, limit)
+    shown, hidden = {}, False
+    for name in ("total", "female", "male", "other"):
+        value, suppressed = shown_value(cells[name])
+        shown[name] = value
+        hidden = hidden or suppressed
+    if not cells["sex_recorded"]:
+        shown["female"] = shown["male"] = None
+    return {**shown, "sex_recorded": cells["sex_recorded"], "suppressed": hidden}
 
 
 class ParticipantSerializer(serializers.ModelSerializer):
