@@ -64,27 +64,63 @@ class RowChecker:
             ("attended", "attended", self._attended_cell, {}),
             *((c, c, self._score_cell(c), {}) for c in ("pre_score", "post_score")),
         ]
+        self.order = [column for column, *_rest in self.columns]
 
     def check(
-        self, number: int, cells: dict[str, Any], texts: dict[str, str] | None = None
-    ) -> tuple[dict[str, Any], list[dict]]:
-        """``texts``: each cell as ``text_of`` gives it, when the caller has them already."""
-        errors: list[dict] = []
-        row: dict[str, Any] = {}
-        for column, name, check, outcomes in self.columns:
-            value = cells.get(column)
-            # A text cell's outcome follows from the text; other cells (numbers and
-            # dates of a workbook) are checked each time, as 1 and 1.0 read differently.
-            outcome = outcomes.get(value) if value is None or type(value) is str else None
-            if outcome is None:
-                text = text_of(value) if texts is None else texts.get(column, "")
-                outcome = check(value, text)
-                if value is None or type(value) is str:
-                    outcomes[value] = outcome
-            row[name] = outcome[0]
-            for message in outcome[1]:
-                errors.append(error(number, column, message))
-        return row, errors
+        self, numbers: list[int], cells: list[tuple]
+    ) -> tuple[dict[str, list], dict[int, list[dict]]]:
+        """The participant values of the rows as columns (by value name), and the errors of
+        each row refused, in column order.
+
+        ``cells``: the rows' cells in the order of ``self.order``; ``numbers``: their row
+        numbers in the sheet. The rows are checked a column at a time.
+        """
+        errors: dict[int, list[dict]] = {}
+        columns = zip(*cells, strict=True) if cells else [()] * len(self.columns)
+        found = {}
+        for (column, name, check, outcomes), values in zip(self.columns, columns, strict=True):
+            found[name], refused = self._outcomes(check, outcomes, values)
+            for index, messages in refused:
+                errors.setdefault(index, []).extend(
+                    error(numbers[index], column, message) for message in messages
+                )
+        return found, errors
+
+    @staticmethod
+    def _outcomes(
+        check: Callable, outcomes: dict, values: tuple
+    ) -> tuple[list[Any], list[tuple[int, tuple[str, ...]]]]:
+        """The value of each cell of a column, and the messages of the cells refused (by
+        position).
+
+        A text cell's outcome follows from the text, so it is worked out once per
+        distinct text; other cells (numbers and dates of a workbook) are checked each
+        time, as 1 and 1.0 read differently.
+        """
+        distinct = set(values)
+        if all(value is None or type(value) is str for value in distinct):
+            for value in distinct - outcomes.keys():
+                outcomes[value] = check(value, text_of(value))
+            results = {value: outcomes[value][0] for value in distinct}
+            bad = {value for value in distinct if outcomes[value][1]}
+            refused = (
+                [(index, outcomes[value][1]) for index, value in enumerate(values) if value in bad]
+                if bad
+                else []
+            )
+            return list(map(results.__getitem__, values)), refused
+        found, refused = [], []
+        for index, value in enumerate(values):
+            if value is None or type(value) is str:
+                if value not in outcomes:
+                    outcomes[value] = check(value, text_of(value))
+                result, messages = outcomes[value]
+            else:
+                result, messages = check(value, text_of(value))
+            found.append(result)
+            if messages:
+                refused.append((index, messages))
+        return found, refused
 
     @staticmethod
     def _text(limit: int) -> Callable[[Any, str], tuple[str, tuple[str, ...]]]:
@@ -187,16 +223,20 @@ class RowChecker:
         return score.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def person_key(row: dict[str, Any]) -> tuple | None:
-    """What the register matches a person on; rows without a name are never matched."""
-    if not row["full_name"]:
-        return None
-    return (
-        row["full_name"].casefold(),
-        row["sex"],
-        getattr(row["nationality"], "pk", None),
-        getattr(row["country_of_work"], "pk", None),
-    )
+def person_keys(columns: dict[str, list]) -> list[tuple | None]:
+    """What the register matches each person on; rows without a name are never matched."""
+    return [
+        (name.casefold(), sex, getattr(nationality, "pk", None), getattr(work, "pk", None))
+        if name
+        else None
+        for name, sex, nationality, work in zip(
+            columns["full_name"],
+            columns["sex"],
+            columns["nationality"],
+            columns["country_of_work"],
+            strict=True,
+        )
+    ]
 
 
 @dataclass
@@ -255,79 +295,94 @@ def check_sheet(
     checker = RowChecker()
     already = _participant_keys(session)
     result = CheckedSheet()
-    seen: dict[tuple, int] = {}
+    # Rows with more cells than the header, by the position of the next row kept (an
+    # empty row is not kept but its extra cells are still reported, in row order).
+    overflows: list[tuple[int, dict]] = []
+    cells: list[tuple] = []
     with open_sheet(handle, fmt) as sheet:
         if not sheet.header:
             raise file_error(_("The file is empty."))
         positions = column_positions(sheet.header)
         width = _header_width(sheet.header)
-        names = list(positions)
         # The cells of the template's columns, in one call for a row as wide as the header.
-        pick = itemgetter(*positions.values())
+        pick = itemgetter(*(positions[column] for column in checker.order))
         needed = max(positions.values()) + 1
-        for number, cells in sheet.rows:
-            if len(cells) >= needed:
-                values = dict(zip(names, pick(cells), strict=True))
+        for number, row in sheet.rows:
+            if len(row) >= needed:
+                values = pick(row)
             else:
-                values = {
-                    name: cells[i] if i < len(cells) else None for name, i in positions.items()
-                }
-            beyond = _cells_beyond(cells, sheet.header, width)
+                values = tuple(
+                    row[positions[column]] if positions[column] < len(row) else None
+                    for column in checker.order
+                )
+            beyond = _cells_beyond(row, sheet.header, width) if len(row) > width else 0
             if beyond:
                 # Cells past the header would be dropped without a word; say so instead.
-                result.add_errors(
-                    [
-                        error(
-                            number,
-                            "",
-                            _(
-                                "The row has %(cells)s cells but the header has %(columns)s "
-                                "columns. Remove the extra cells or give them a column."
-                            )
-                            % {"cells": beyond, "columns": width},
-                        )
-                    ]
-                )
-            if not any(map(text_of, values.values())):
+                message = _(
+                    "The row has %(cells)s cells but the header has %(columns)s "
+                    "columns. Remove the extra cells or give them a column."
+                ) % {"cells": beyond, "columns": width}
+                overflows.append((len(cells), error(number, "", message)))
+            if not any(map(text_of, values)):
                 continue
-            if len(result.rows) >= MAX_ROWS:
+            if len(cells) >= MAX_ROWS:
                 raise file_error(
                     _("The sheet has more than %(limit)s rows; split it into smaller files.")
                     % {"limit": f"{MAX_ROWS:,}"}
                 )
-            row, errors = checker.check(number, values)
-            key = person_key(row)
-            if key is not None and not errors:
-                if key in seen:
-                    errors.append(
-                        error(
-                            number,
-                            "name",
-                            _(
-                                "The same person as row %(row)s (same name, sex, nationality "
-                                "and country of work)."
-                            )
-                            % {"row": seen[key]},
-                        )
-                    )
-                elif key in already:
-                    errors.append(
-                        error(
-                            number,
-                            "name",
-                            _("%(name)s is already a participant of this session.")
-                            % {"name": row["full_name"]},
-                        )
-                    )
-                seen.setdefault(key, number)
-            result.add_errors(errors)
-            result.rows.append(row)
+            cells.append(values)
             result.numbers.append(number)
-            if on_progress and len(result.rows) % 1000 == 0:
-                on_progress(len(result.rows))
+            if on_progress and len(cells) % 1000 == 0:
+                on_progress(len(cells))
+    columns, errors = checker.check(result.numbers, cells)
+    del cells  # only the values are kept from here
+    _check_people(result.numbers, columns, errors, already)
+    if overflows or errors:
+        overflows.append((len(result.numbers), None))  # the end
+        refused = sorted(errors)
+        done = 0
+        for position, overflow in overflows:
+            while done < len(refused) and refused[done] < position:
+                result.add_errors(errors[refused[done]])
+                done += 1
+            if overflow is not None:
+                result.add_errors([overflow])
+    names = list(columns)
+    result.rows = [
+        dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)
+    ]
     if not result.rows and not result.errors:
         raise file_error(_("The file has a header but no participant rows."))
     return result
+
+
+def _check_people(
+    numbers: list[int], columns: dict[str, list], errors: dict[int, list[dict]], already: set
+) -> None:
+    """Add to ``errors`` the rows naming a person twice or a participant already there;
+    only rows without other errors are compared."""
+    keys = person_keys(columns)
+    for index in errors:
+        keys[index] = None
+    named = [key for key in keys if key is not None]
+    if len(set(named)) == len(named) and already.isdisjoint(named):
+        return
+    seen: dict[tuple, int] = {}
+    for index, key in enumerate(keys):
+        if key is None:
+            continue
+        number = numbers[index]
+        if key in seen:
+            message = _(
+                "The same person as row %(row)s (same name, sex, nationality and country of work)."
+            ) % {"row": seen[key]}
+            errors.setdefault(index, []).append(error(number, "name", message))
+        elif key in already:
+            message = _("%(name)s is already a participant of this session.") % {
+                "name": columns["full_name"][index]
+            }
+            errors.setdefault(index, []).append(error(number, "name", message))
+        seen.setdefault(key, number)
 
 
 def _participant_keys(session) -> set[tuple]:

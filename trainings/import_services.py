@@ -9,13 +9,14 @@ for tens of thousands of rows.
 
 from __future__ import annotations
 
-import csv
+import contextlib
+import gc
 import io
+import itertools
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
-from operator import itemgetter
 from typing import Any
 
 from django.core.cache import cache
@@ -44,11 +45,9 @@ logger = logging.getLogger(__name__)
 
 
 BULK_BATCH = 5_000
+# COPY's text format: NULL is \N, and a backslash, tab or line break in a value is escaped.
 NULL_MARK = "\\N"
-
-
-class _NotCopyable(Exception):
-    """A value COPY's text format cannot carry as given (the NULL mark itself)."""
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 # Within one of these types, equal values are the same value to every field.
@@ -67,19 +66,22 @@ def _per_value(values: list[Any], compute: Callable[[Any], Any]) -> tuple[list[A
     if any(kinds <= plain for plain in PLAIN_TYPES):
         results = {value: compute(value) for value in set(values)}
         return list(map(results.__getitem__, values)), list(results.values())
+    # Rows often share one object (a sheet's cells of the same text give the same
+    # score): each object is looked at once.
+    objects = {id(value): value for value in values}
     memo: dict[tuple, Any] = {}
-    found, unhashable = [], []
-    for value in values:
+    by_object, unhashable = {}, []
+    for key, value in objects.items():
         try:
-            key = (type(value), str(value) if isinstance(value, Decimal | float) else value)
-            result = memo.get(key, memo)
+            same = (type(value), str(value) if isinstance(value, Decimal | float) else value)
+            result = memo.get(same, memo)
             if result is memo:
-                result = memo[key] = compute(value)
+                result = memo[same] = compute(value)
         except TypeError:  # not hashable: computed for itself
             result = compute(value)
             unhashable.append(result)
-        found.append(result)
-    return found, [*memo.values(), *unhashable]
+        by_object[key] = result
+    return [by_object[id(value)] for value in values], [*memo.values(), *unhashable]
 
 
 def _plain_text(field) -> bool:
@@ -103,10 +105,11 @@ def _text_fits(field, value: Any) -> bool:
 
 
 class _Rows:
-    """One model's rows as plain values (``{attname: value}``) rather than instances.
+    """One model's rows as columns of plain values (``{attname: [value, ...]}``) rather
+    than instances.
 
     ``check`` runs the checks ``Model.clean_fields`` runs, with the same messages,
-    and ``write`` writes the rows and their history; each field's checks and database
+    and ``write`` writes rows and their history; each field's checks and database
     conversion run once per distinct value of a column, since most columns repeat a few.
     """
 
@@ -125,13 +128,25 @@ class _Rows:
         self.checked = [f for f in self.fields if f.name not in exclude and not f.generated]
         self.plain_text = {f for f in self.fields if _plain_text(f)}
 
-    def row(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        """A new row: the fields' defaults, then ``values`` (by attname)."""
-        row = dict(self.defaults)
-        for field in self.dynamic:
-            row[field.attname] = field.get_default()
-        row.update(values)
-        return row
+    def columns(self, given: Mapping[str, list[Any]], count: int) -> dict[str, list[Any]]:
+        """The columns of ``count`` new rows: ``given`` (by attname), else the fields'
+        defaults."""
+        columns = {}
+        for field in self.fields:
+            if field.attname in given:
+                columns[field.attname] = given[field.attname]
+            elif field in self.dynamic:
+                columns[field.attname] = [field.get_default() for _n in range(count)]
+            else:
+                columns[field.attname] = [self.defaults[field.attname]] * count
+        return columns
+
+    @staticmethod
+    def rows(columns: Mapping[str, list[Any]], start: int, end: int) -> list[dict[str, Any]]:
+        """Rows ``start`` to ``end`` of the columns, each as ``{attname: value}``."""
+        names = list(columns)
+        picked = (columns[name][start:end] for name in names)
+        return [dict(zip(names, values, strict=True)) for values in zip(*picked, strict=True)]
 
     def _clean(self, field, raw: Any) -> tuple[Any, list[str] | None]:
         """What ``clean_fields`` makes of one value: the cleaned value, or the messages."""
@@ -142,13 +157,12 @@ class _Rows:
         except ValidationError as exc:
             return raw, exc.messages
 
-    def check(self, rows: list[dict[str, Any]]) -> dict[int, dict[str, list[str]]]:
+    def check(self, columns: dict[str, list[Any]]) -> dict[int, dict[str, list[str]]]:
         """The messages of each field refused, by row index then field name, in field
-        order; the rows keep the cleaned values."""
+        order; the columns keep the cleaned values."""
         errors: dict[int, dict[str, list[str]]] = {}
         for field in self.checked:
-            attname = field.attname
-            values = list(map(itemgetter(attname), rows))
+            values = columns[field.attname]
             if field in self.plain_text and all(_text_fits(field, v) for v in set(values)):
                 continue  # every value passes: cleaning would give it back as it is
             outcomes, distinct = _per_value(values, lambda raw, f=field: self._clean(f, raw))
@@ -157,9 +171,10 @@ class _Rows:
                     if messages:
                         errors.setdefault(index, {})[field.name] = messages
             if any(cleaned is not raw for raw, (cleaned, _m) in zip(values, outcomes, strict=True)):
-                for row, (cleaned, messages) in zip(rows, outcomes, strict=True):
-                    if not messages:
-                        row[attname] = cleaned
+                columns[field.attname] = [
+                    raw if messages else cleaned
+                    for raw, (cleaned, messages) in zip(values, outcomes, strict=True)
+                ]
         return errors
 
     def write(self, rows: list[dict[str, Any]], *, user) -> None:
@@ -172,78 +187,34 @@ class _Rows:
             for row in rows:
                 row[field.attname] = now
         with transaction.atomic(savepoint=False):
-            if _copies(connection):
-                try:
-                    self._copy(rows)
-                except _NotCopyable:
-                    self._bulk_create(rows)
-            else:
-                self._bulk_create(rows)
+            self._bulk_create(rows)
             _copy_into_history(
                 self.model, [row[self.model._meta.pk.attname] for row in rows], user=user
             )
 
     @staticmethod
     def _text(field, value: Any, db) -> str:
-        """The value as ``bulk_create`` sends it (``get_db_prep_save``), as COPY's text."""
+        """The value as ``bulk_create`` sends it (``get_db_prep_save``), in COPY's text."""
         prepared = None if value is None else field.get_db_prep_save(value, db)
         if prepared is None:
             return NULL_MARK
-        text = prepared if isinstance(prepared, str) else str(prepared)
-        if text == NULL_MARK:
-            raise _NotCopyable
-        return text
+        return (prepared if isinstance(prepared, str) else str(prepared)).translate(COPY_ESCAPES)
 
-    def text_columns(self, rows: list[dict[str, Any]], fields: list) -> list[list[str]]:
-        """Each of ``fields`` of the rows as COPY's text, converted once per distinct value.
-
-        Raises _NotCopyable when a value is the NULL mark itself.
-        """
+    def text_columns(self, columns: Mapping[str, list[Any]], fields: list) -> list[list[str]]:
+        """Each of ``fields`` in COPY's text format, converted once per distinct value."""
         db = connections[DEFAULT_DB_ALIAS]
-        columns = []
+        texts = []
         for field in fields:
-            values = list(map(itemgetter(field.attname), rows))
+            values = columns[field.attname]
             if field in self.plain_text:
-                # Text is sent as it is: only the NULL mark needs a look.
-                distinct = set(values)
-                if all(type(v) is str for v in distinct - {None}) and NULL_MARK not in distinct:
-                    columns.append([NULL_MARK if v is None else v for v in values])
+                # Text is sent as it is unless a value holds a character to escape.
+                distinct = set(values) - {None}
+                joined = "".join(distinct) if all(type(v) is str for v in distinct) else "\\"
+                if not any(character in joined for character in "\\\t\n\r"):
+                    texts.append([NULL_MARK if v is None else v for v in values])
                     continue
-            columns.append(_per_value(values, lambda v, f=field: self._text(f, v, db))[0])
-        return columns
-
-    def _copy(self, rows: list[dict[str, Any]]) -> None:
-        """COPY the rows, their ids drawn from the table's sequence first.
-
-        Raises _NotCopyable, with nothing written, when a value is the NULL mark itself.
-        """
-        db = connections[DEFAULT_DB_ALIAS]
-        meta = self.model._meta
-        quote = db.ops.quote_name
-        columns = []
-        for field in self.fields:
-            if field is not meta.pk:
-                values = list(map(itemgetter(field.attname), rows))
-                columns.append(_per_value(values, lambda v, f=field: self._text(f, v, db))[0])
-        with db.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [meta.db_table, meta.pk.column, len(rows)],
-            )
-            ids = [key for (key,) in cursor.fetchall()]
-            for row, key in zip(rows, ids, strict=True):
-                row[meta.pk.attname] = key
-            columns.insert(self.fields.index(meta.pk), ids)
-            buffer = io.StringIO()
-            csv.writer(buffer, lineterminator="\n").writerows(zip(*columns, strict=True))
-            buffer.seek(0)
-            names = ", ".join(quote(field.column) for field in self.fields)
-            with db.wrap_database_errors:
-                cursor.cursor.copy_expert(
-                    f"COPY {quote(meta.db_table)} ({names}) FROM STDIN"
-                    " WITH (FORMAT csv, NULL '\\N')",
-                    buffer,
-                )
+            texts.append(_per_value(values, lambda v, f=field: self._text(f, v, db))[0])
+        return texts
 
     def _bulk_create(self, rows: list[dict[str, Any]]) -> None:
         objs = [self.model(**row) for row in rows]
@@ -304,49 +275,60 @@ ATTENDANCE_CHECKS = ("person", "session")
 
 def _bulk_rows(
     session: TrainingSession, rows: list[Mapping[str, Any]]
-) -> tuple[_Rows, list[dict], _Rows, list[dict], dict[str, list[str]]]:
-    """People and attendances of the rows, checked as ``attendances_add`` checks them.
+) -> tuple[_Rows, dict[str, list], _Rows, dict[str, list], dict[str, list[str]]]:
+    """People and attendances of the rows, as columns, checked as ``attendances_add``
+    checks them.
 
     Countries come resolved, so there is no query per row; the values built here
     are the ones written. Errors are listed row by row.
     """
     people_table = _Rows(Person, exclude=PERSON_CHECKS)
     attendance_table = _Rows(Attendance, exclude=ATTENDANCE_CHECKS)
+    count = len(rows)
     problems: dict[int, dict[str, list[str]]] = {}
-    seen: dict[str, int] = {}
-    people, attendances = [], []
-    for index, row in enumerate(rows):
-        values = {f: row.get(f) or _blank(f) for f in PERSON_FIELDS}
-        values["full_name"] = " ".join(values["full_name"].split())
-        for field in ("nationality", "country_of_work"):
-            country = values.pop(field)
-            values[f"{field}_id"] = None if country is None else country.pk
-            if values[f"{field}_id"] is None and row.get(field) is not None:
-                problems.setdefault(index, {})[f".{field}"] = [_("Unknown country.")]
-        key = values["match_key"] = person_match_key(
-            values["full_name"],
-            values["sex"],
-            values["nationality_id"],
-            values["country_of_work_id"],
+    given: dict[str, list[Any]] = {}
+    for field in PERSON_FIELDS:
+        blank = _blank(field)
+        given[field] = [row.get(field) or blank for row in rows]
+    given["full_name"] = [" ".join(name.split()) for name in given["full_name"]]
+    for field in ("nationality", "country_of_work"):
+        countries = given.pop(field)
+        ids = given[f"{field}_id"] = [None if c is None else c.pk for c in countries]
+        if None in ids:
+            for index, (row, pk) in enumerate(zip(rows, ids, strict=True)):
+                if pk is None and row.get(field) is not None:
+                    problems.setdefault(index, {})[f".{field}"] = [_("Unknown country.")]
+    keys = given["match_key"] = list(
+        map(
+            person_match_key,
+            given["full_name"],
+            given["sex"],
+            given["nationality_id"],
+            given["country_of_work_id"],
         )
-        if key is not None and key in seen:
-            problems.setdefault(index, {})[""] = [
-                _("The same person is listed twice (rows %(first)s and %(second)s).")
-                % {"first": seen[key] + 1, "second": index + 1}
-            ]
-        elif key is not None:
-            seen[key] = index
-        people.append(people_table.row(values))
-        attendances.append(
-            attendance_table.row(
-                {
-                    "session_id": session.pk,
-                    "attended": row.get("attended", True),
-                    "pre_score": row.get("pre_score"),
-                    "post_score": row.get("post_score"),
-                }
-            )
-        )
+    )
+    named = [key for key in keys if key is not None]
+    if len(set(named)) < len(named):
+        seen: dict[str, int] = {}
+        for index, key in enumerate(keys):
+            if key is None:
+                continue
+            first = seen.setdefault(key, index)
+            if first != index:
+                problems.setdefault(index, {})[""] = [
+                    _("The same person is listed twice (rows %(first)s and %(second)s).")
+                    % {"first": first + 1, "second": index + 1}
+                ]
+    people = people_table.columns(given, count)
+    attendances = attendance_table.columns(
+        {
+            "session_id": [session.pk] * count,
+            "attended": [row.get("attended", True) for row in rows],
+            "pre_score": [row.get("pre_score") for row in rows],
+            "post_score": [row.get("post_score") for row in rows],
+        },
+        count,
+    )
     refused = (people_table.check(people), attendance_table.check(attendances))
     errors: dict[str, list[str]] = {}
     for index in sorted({*problems, *refused[0], *refused[1]}):
@@ -358,9 +340,9 @@ def _bulk_rows(
     return people_table, people, attendance_table, attendances, errors
 
 
-def _register_matches(people: list[dict[str, Any]]) -> dict[str, int]:
+def _register_matches(keys: list[str | None]) -> dict[str, int]:
     """The register's match for many people at once: same key as ``person_find_or_create``."""
-    keys = sorted({person["match_key"] for person in people if person["match_key"]})
+    keys = sorted({key for key in keys if key})
     if connection.vendor == "postgresql":
         # One array parameter: the same lookup as ``match_key__in``, without a
         # placeholder per key to build and parse.
@@ -389,7 +371,7 @@ def _create_people(table: _Rows, people: list[dict[str, Any]], *, user) -> dict[
     imports wait for each other instead of deadlocking.
     """
     for _round in range(3):
-        matches = _register_matches(people)
+        matches = _register_matches([person["match_key"] for person in people])
         new = sorted(
             (p for p in people if p["match_key"] is None or p["match_key"] not in matches),
             key=lambda p: p["match_key"] or "",
@@ -405,175 +387,211 @@ def _create_people(table: _Rows, people: list[dict[str, Any]], *, user) -> dict[
     raise IntegrityError("people matched by another import kept changing")
 
 
-def _copy_batch(
-    people_table: _Rows,
-    people: list[dict[str, Any]],
-    attendance_table: _Rows,
-    attendances: list[dict[str, Any]],
-    new: list[int],
-    *,
-    user,
-) -> None:
-    """Write a batch in one statement: its new people, its attendances and their history.
+_LOADS = itertools.count()
 
-    ``new``: the positions of the people the register does not know yet, whose
-    attendances have no person. Both lists are COPYed into temporary tables; one
-    statement then draws the new people's ids, inserts them, the attendances (an
-    unmatched person takes the id just drawn for them) and the history of both,
-    copied from the rows inserted.
-    New people are inserted in match key order, so two imports wait for each other
-    instead of deadlocking. Raises _NotCopyable, with nothing written, when a value
-    is COPY's NULL mark itself.
+
+class _SheetCopy:
+    """A sheet's people and attendances loaded by COPY into a temporary table, then
+    written batch by batch, each batch with its history in one statement.
+
+    The register is matched once for the whole sheet, by the database; a batch refused
+    because another import created one of its people meanwhile is matched again. The
+    table is dropped at commit: dropping it earlier would make PostgreSQL go through
+    every deferred constraint check queued by the rows written.
     """
-    db = connections[DEFAULT_DB_ALIAS]
-    quote = db.ops.quote_name
-    now = timezone.now()
-    for table, rows in ((people_table, people), (attendance_table, attendances)):
-        for field in table.stamped:
-            for row in rows:
-                row[field.attname] = now
-    person_fields = [f for f in people_table.fields if f is not Person._meta.pk]
-    attendance_fields = [f for f in attendance_table.fields if f is not Attendance._meta.pk]
-    loads = (
-        (
-            "import_people",
-            person_fields,
-            [new, *people_table.text_columns([people[n] for n in new], person_fields)],
-        ),
-        (
-            "import_attendances",
-            attendance_fields,
-            [
-                list(range(len(attendances))),
-                *attendance_table.text_columns(attendances, attendance_fields),
-            ],
-        ),
-    )
-    with db.cursor() as cursor, db.wrap_database_errors:
-        for name, fields, columns in loads:
-            declared = ", ".join(f"{quote(f.column)} {f.db_type(db)}" for f in fields)
-            cursor.execute(f"CREATE TEMPORARY TABLE {name} (n integer, {declared}) ON COMMIT DROP")
-            buffer = io.StringIO()
-            csv.writer(buffer, lineterminator="\n").writerows(zip(*columns, strict=True))
-            buffer.seek(0)
-            names = ", ".join(quote(f.column) for f in fields)
-            cursor.cursor.copy_expert(
-                f"COPY {name} (n, {names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
+
+    def __init__(
+        self,
+        people_table: _Rows,
+        people: dict[str, list[Any]],
+        attendance_table: _Rows,
+        attendances: dict[str, list[Any]],
+    ) -> None:
+        self.keys, self.names = people["match_key"], people["full_name"]
+        self.now = timezone.now()
+        for table, columns in ((people_table, people), (attendance_table, attendances)):
+            for field in table.stamped:
+                columns[field.attname] = [self.now] * len(self.keys)
+        db = connections[DEFAULT_DB_ALIAS]
+        quote = db.ops.quote_name
+        self.person_fields = [f for f in people_table.fields if f is not Person._meta.pk]
+        self.attendance_fields = [
+            f for f in attendance_table.fields if f is not Attendance._meta.pk
+        ]
+        # An attendance's person is known batch by batch, as the batch is matched.
+        self.person_column = Attendance._meta.get_field("person").column
+        loaded = [f for f in self.attendance_fields if f.column != self.person_column]
+        # The table's columns: a row's position, its person's columns, its attendance's.
+        declared = [
+            "n integer",
+            *(f"{quote(f.column)} {f.db_type(db)}" for f in self.person_fields),
+            *(f"{quote('attendance_' + f.column)} {f.db_type(db)}" for f in loaded),
+        ]
+        texts = [
+            list(map(str, range(len(self.keys)))),
+            *people_table.text_columns(people, self.person_fields),
+            *attendance_table.text_columns(attendances, loaded),
+        ]
+        self.table = f"import_rows_{next(_LOADS)}"
+        key = quote(Person._meta.get_field("match_key").column)
+        merged = quote(Person._meta.get_field("merged_into").column)
+        with db.cursor() as cursor, db.wrap_database_errors:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {self.table} ({', '.join(declared)}) ON COMMIT DROP"
             )
-        person_columns = ", ".join(quote(f.column) for f in person_fields)
-        attendance_columns = ", ".join(quote(f.column) for f in attendance_fields)
-        person_key = quote(Attendance._meta.get_field("person").column)
+            lines = list(map("\t".join, zip(*texts, strict=True)))
+            text = "\n".join(lines) + "\n" if lines else ""
+            cursor.cursor.copy_expert(
+                f"COPY {self.table} FROM STDIN", io.StringIO(text), size=len(text) + 1
+            )
+            # Names come from the models' metadata.
+            cursor.execute(
+                f"SELECT DISTINCT r.{key}, p.{quote(Person._meta.pk.column)}"  # noqa: S608
+                f" FROM {self.table} r JOIN {quote(Person._meta.db_table)} p"
+                f" ON p.{key} = r.{key} WHERE p.{merged} IS NULL"
+            )
+            self.matches: dict[str, int] = dict(cursor.fetchall())
+
+    def write(
+        self, start: int, end: int, *, present: set[int], errors: dict[str, list[str]], user
+    ) -> None:
+        """Write rows ``start`` to ``end``, people matched as ``_create_people`` matches them."""
+        keys = self.keys[start:end]
+        for _round in range(3):
+            matched = present.copy()
+            person_ids = _match_attendances(
+                keys,
+                [None] * len(keys),  # new people get their ids from the database
+                self.names[start:end],
+                self.matches,
+                start,
+                present=matched,
+                errors=errors,
+            )
+            try:
+                with transaction.atomic():
+                    self._write(start, person_ids, user=user)
+            except IntegrityError:
+                # Another import created one of these people meanwhile: match again.
+                self.matches.update(_register_matches(keys))
+                continue
+            present.update(matched)
+            return
+        raise IntegrityError("people matched by another import kept changing")
+
+    def _write(self, start: int, person_ids: list[int | None], *, user) -> None:
+        """One statement: the batch's new people (inserted in match key order, so two
+        imports wait for each other instead of deadlocking), its attendances (a new
+        person's taking the id just drawn) and the history of both, copied from the
+        rows inserted."""
+        db = connections[DEFAULT_DB_ALIAS]
+        quote = db.ops.quote_name
+        matched = [(n, pk) for n, pk in enumerate(person_ids, start) if pk is not None]
+        person_columns = ", ".join(quote(f.column) for f in self.person_fields)
+        attendance_columns = ", ".join(quote(f.column) for f in self.attendance_fields)
         chosen = ", ".join(
-            f"COALESCE(a.{person_key}, new_people.id)"
-            if f.column == Attendance._meta.get_field("person").column
-            else f"a.{quote(f.column)}"
-            for f in attendance_fields
+            "person" if f.column == self.person_column else quote("attendance_" + f.column)
+            for f in self.attendance_fields
         )
         history = "history_date, history_change_reason, history_type, history_user_id"
         person_history = _history_columns(Person)
         attendance_history = _history_columns(Attendance)
-        # Names come from the models' metadata; every value is a parameter.
-        cursor.execute(
-            f"""
-            WITH new_people AS MATERIALIZED (
-                SELECT n, nextval(pg_get_serial_sequence(%s, %s)) AS id, {person_columns}
-                FROM import_people ORDER BY {quote("match_key")} NULLS FIRST, n
-            ), people AS (
-                INSERT INTO {quote(Person._meta.db_table)} (id, {person_columns})
-                SELECT id, {person_columns} FROM new_people
-                ORDER BY {quote("match_key")} NULLS FIRST, n
-                RETURNING *
-            ), people_history AS (
-                INSERT INTO {quote(Person.history.model._meta.db_table)}
-                    ({person_history}, {history})
-                SELECT {person_history}, %s, '', '+', %s FROM people
-            ), attendances AS (
-                INSERT INTO {quote(Attendance._meta.db_table)} ({attendance_columns})
-                SELECT {chosen} FROM import_attendances a LEFT JOIN new_people USING (n)
-                ORDER BY a.n
-                RETURNING *
+        order = f"{quote('match_key')} NULLS FIRST, n"
+        user_id = getattr(user, "pk", None)
+        with db.cursor() as cursor, db.wrap_database_errors:
+            # Names come from the models' metadata; every value is a parameter.
+            cursor.execute(
+                f"""
+                WITH batch AS MATERIALIZED (
+                    SELECT r.*, m.person IS NULL AS new_person, COALESCE(
+                        m.person, nextval((SELECT pg_get_serial_sequence(%s, %s)::regclass))
+                    ) AS person
+                    FROM {self.table} r
+                    LEFT JOIN unnest(%s::integer[], %s::bigint[]) AS m (n, person) USING (n)
+                    WHERE r.n >= %s AND r.n < %s
+                    ORDER BY {order}
+                ), people AS (
+                    INSERT INTO {quote(Person._meta.db_table)} (id, {person_columns})
+                    SELECT person, {person_columns} FROM batch WHERE new_person ORDER BY {order}
+                    RETURNING *
+                ), people_history AS (
+                    INSERT INTO {quote(Person.history.model._meta.db_table)}
+                        ({person_history}, {history})
+                    SELECT {person_history}, %s, '', '+', %s FROM people
+                ), attendances AS (
+                    INSERT INTO {quote(Attendance._meta.db_table)} ({attendance_columns})
+                    SELECT {chosen} FROM batch ORDER BY n
+                    RETURNING *
+                )
+                INSERT INTO {quote(Attendance.history.model._meta.db_table)}
+                    ({attendance_history}, {history})
+                SELECT {attendance_history}, %s, '', '+', %s FROM attendances
+                """,  # noqa: S608
+                [
+                    Person._meta.db_table,
+                    Person._meta.pk.column,
+                    [n for n, _pk in matched],
+                    [pk for _n, pk in matched],
+                    start,
+                    start + len(person_ids),
+                    self.now,
+                    user_id,
+                    self.now,
+                    user_id,
+                ],
             )
-            INSERT INTO {quote(Attendance.history.model._meta.db_table)}
-                ({attendance_history}, {history})
-            SELECT {attendance_history}, %s, '', '+', %s FROM attendances
-            """,  # noqa: S608
-            [
-                Person._meta.db_table,
-                Person._meta.pk.column,
-                now,
-                getattr(user, "pk", None),
-                now,
-                getattr(user, "pk", None),
-            ],
-        )
-        cursor.execute("DROP TABLE import_people, import_attendances")
 
 
 def _match_attendances(
-    people: list[dict[str, Any]],
-    attendances: list[dict[str, Any]],
+    keys: list[str | None],
+    ids: list[int | None],
+    names: list[str],
     matches: dict[str, int],
     start: int,
     *,
     present: set[int],
     errors: dict[str, list[str]],
-) -> None:
-    """Give each attendance its person (matched or new); ValidationError for people
+) -> list[int | None]:
+    """The person of each attendance: the register's match of its person, else the
+    person's own id (None for a new person until written). ValidationError for people
     already taking part in the session. ``start``: the batch's first row."""
-    for offset, (person, attendance) in enumerate(zip(people, attendances, strict=True)):
-        attendance["person_id"] = matches.get(person["match_key"]) or person["id"]
-        if attendance["person_id"] is None:  # a new person, given an id as it is written
+    person_ids = []
+    for offset, (key, own, name) in enumerate(zip(keys, ids, names, strict=True)):
+        person_id = matches.get(key) or own
+        person_ids.append(person_id)
+        if person_id is None:  # a new person, given an id as it is written
             continue
-        if attendance["person_id"] in present:
+        if person_id in present:
+            # Named as ``str(Person)`` names them.
+            person = name or _("Person #%(pk)s") % {"pk": own}
             errors[f"rows[{start + offset}]"] = [
-                _("%(person)s is already a participant of this session.")
-                % {"person": _person_name(person)}
+                _("%(person)s is already a participant of this session.") % {"person": person}
             ]
-        present.add(attendance["person_id"])
+        present.add(person_id)
     if errors:
         raise ValidationError(errors)
+    return person_ids
 
 
-def _write_copied(
-    people_table: _Rows,
-    people: list[dict[str, Any]],
-    attendance_table: _Rows,
-    attendances: list[dict[str, Any]],
-    start: int,
-    *,
-    present: set[int],
-    errors: dict[str, list[str]],
-    user,
-) -> bool:
-    """Write a batch by COPY, people matched as ``_create_people`` matches them.
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while a sheet is checked and written.
 
-    False, with nothing written, when a value cannot go through COPY.
+    A sheet's rows are tens of thousands of dicts, tuples and lists that live until the
+    sheet is written; each full pass of the collector walks them and the whole process
+    (a tenth of a second in a worker), several times per sheet, and finds no cycle to
+    free. The rows are freed by their reference counts once the sheet is done.
     """
-    for _round in range(3):
-        matches = _register_matches(people)
-        new = [n for n, p in enumerate(people) if p["match_key"] not in matches]
-        for person in people:
-            person["id"] = None  # new people get their ids from the database
-        matched = present.copy()
-        _match_attendances(people, attendances, matches, start, present=matched, errors=errors)
-        try:
-            with transaction.atomic():
-                _copy_batch(people_table, people, attendance_table, attendances, new, user=user)
-        except _NotCopyable:
-            return False
-        except IntegrityError:
-            # Another import created one of these people meanwhile: match again.
-            continue
-        present.update(matched)
-        return True
-    raise IntegrityError("people matched by another import kept changing")
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
-def _person_name(person: dict[str, Any]) -> str:
-    """The person as ``str(Person)`` names them."""
-    return person["full_name"] or _("Person #%(pk)s") % {"pk": person["id"]}
-
-
+@_collector_paused()
 @transaction.atomic
 def attendances_bulk_add(
     *,
@@ -603,28 +621,31 @@ def attendances_bulk_add(
     if errors:
         raise ValidationError(errors)
     present = set(session.attendances.values_list("person_id", flat=True))
-    copies = _copies(connection)
+    copied = None
+    if _copies(connection):
+        copied = _SheetCopy(people_table, people, attendance_table, attendances)
     added = 0
     for start in range(0, len(rows), BULK_BATCH):
-        batch = people[start : start + BULK_BATCH]
-        written = attendances[start : start + BULK_BATCH]
-        if not (
-            copies
-            and _write_copied(
-                people_table,
-                batch,
-                attendance_table,
-                written,
+        end = min(start + BULK_BATCH, len(rows))
+        if copied is not None:
+            copied.write(start, end, present=present, errors=errors, user=user)
+        else:
+            batch = people_table.rows(people, start, end)
+            written = attendance_table.rows(attendances, start, end)
+            matches = _create_people(people_table, batch, user=user)
+            person_ids = _match_attendances(
+                [person["match_key"] for person in batch],
+                [person["id"] for person in batch],
+                [person["full_name"] for person in batch],
+                matches,
                 start,
                 present=present,
                 errors=errors,
-                user=user,
             )
-        ):
-            matches = _create_people(people_table, batch, user=user)
-            _match_attendances(batch, written, matches, start, present=present, errors=errors)
+            for attendance, person_id in zip(written, person_ids, strict=True):
+                attendance["person_id"] = person_id
             attendance_table.write(written, user=user)
-        added += len(written)
+        added = end
         if on_progress:
             on_progress(added)
     # Bulk inserts send no signals: cached figures are retired here, once committed.
@@ -706,6 +727,7 @@ def attendance_import_run(
     return job_run(task, AttendanceImport, import_id, attempt, _import_sheet)
 
 
+@_collector_paused()
 def _import_sheet(record: AttendanceImport) -> None:
     record = AttendanceImport.objects.select_related("session__project", "uploaded_by").get(
         pk=record.pk
