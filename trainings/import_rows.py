@@ -24,19 +24,23 @@ from .imports import (
     column_positions,
     error,
     file_error,
+    has_text,
     open_sheet,
     text_of,
 )
 from .models import Attendance
 from .vocabulary import Vocabulary
 
+# The cells of a CSV file, and the text cells of a workbook.
+TEXT_CELLS = {str, type(None)}
+
 
 class RowChecker:
-    """Turns the cells of one row into participant values, or errors for that row.
+    """Turns the cells of a sheet's rows into participant values, or errors for the rows.
 
     The words accepted are those of ``trainings.vocabulary``, as the API accepts them.
-    Each column's cell is checked once per distinct text cell of the sheet: most
-    columns repeat a few values, and the outcome of a cell does not depend on its row.
+    The rows are checked a column at a time, each column once per distinct text cell:
+    most columns repeat a few values, and the outcome of a cell does not depend on its row.
     """
 
     def __init__(self) -> None:
@@ -51,18 +55,18 @@ class RowChecker:
             ("age_band", self.age_band, _("age band")),
             ("institution_type", self.institution_type, _("institution type")),
         )
-        # (column, value's name, check of one cell, outcomes by cell), in the order
-        # the row's values and errors are listed.
-        self.columns: list[tuple[str, str, Callable, dict]] = [
+        # (column, value's name, check of one cell), in the order the row's values and
+        # errors are listed.
+        self.columns: list[tuple[str, str, Callable]] = [
             *(
-                (column, "full_name" if column == "name" else column, self._text(limit), {})
+                (column, "full_name" if column == "name" else column, self._text(limit))
                 for column, limit in TEXT_LIMITS.items()
             ),
-            ("sex", "sex", self._sex, {}),
-            *((c, c, self._choice(lookup, what), {}) for c, lookup, what in self.choice_columns),
-            *((c, c, self._country, {}) for c in ("nationality", "country_of_work")),
-            ("attended", "attended", self._attended_cell, {}),
-            *((c, c, self._score_cell(c), {}) for c in ("pre_score", "post_score")),
+            ("sex", "sex", self._sex),
+            *((c, c, self._choice(lookup, what)) for c, lookup, what in self.choice_columns),
+            *((c, c, self._country) for c in ("nationality", "country_of_work")),
+            ("attended", "attended", self._attended_cell),
+            *((c, c, self._score_cell(c)) for c in ("pre_score", "post_score")),
         ]
         self.order = [column for column, *_rest in self.columns]
 
@@ -78,8 +82,8 @@ class RowChecker:
         errors: dict[int, list[dict]] = {}
         columns = zip(*cells, strict=True) if cells else [()] * len(self.columns)
         found = {}
-        for (column, name, check, outcomes), values in zip(self.columns, columns, strict=True):
-            found[name], refused = self._outcomes(check, outcomes, values)
+        for (column, name, check), values in zip(self.columns, columns, strict=True):
+            found[name], refused = self._outcomes(check, values)
             for index, messages in refused:
                 errors.setdefault(index, []).extend(
                     error(numbers[index], column, message) for message in messages
@@ -88,7 +92,7 @@ class RowChecker:
 
     @staticmethod
     def _outcomes(
-        check: Callable, outcomes: dict, values: tuple
+        check: Callable, values: tuple
     ) -> tuple[list[Any], list[tuple[int, tuple[str, ...]]]]:
         """The value of each cell of a column, and the messages of the cells refused (by
         position).
@@ -98,17 +102,19 @@ class RowChecker:
         time, as 1 and 1.0 read differently.
         """
         distinct = set(values)
-        if all(value is None or type(value) is str for value in distinct):
-            for value in distinct - outcomes.keys():
-                outcomes[value] = check(value, text_of(value))
-            results = {value: outcomes[value][0] for value in distinct}
-            bad = {value for value in distinct if outcomes[value][1]}
-            refused = (
-                [(index, outcomes[value][1]) for index, value in enumerate(values) if value in bad]
-                if bad
-                else []
-            )
-            return list(map(results.__getitem__, values)), refused
+        if set(map(type, distinct)) <= TEXT_CELLS:
+            results, refusals = {}, {}
+            for value in distinct:
+                results[value], messages = check(value, text_of(value))
+                if messages:
+                    refusals[value] = messages
+            found = list(map(results.__getitem__, values))
+            if not refusals:
+                return found, []
+            return found, [
+                (index, refusals[value]) for index, value in enumerate(values) if value in refusals
+            ]
+        outcomes: dict[str | None, tuple] = {}
         found, refused = [], []
         for index, value in enumerate(values):
             if value is None or type(value) is str:
@@ -225,10 +231,11 @@ class RowChecker:
 
 def person_keys(columns: dict[str, list]) -> list[tuple | None]:
     """What the register matches each person on; rows without a name are never matched."""
+    # Countries are a few objects shared by the rows.
+    countries = {id(c): c for c in (*columns["nationality"], *columns["country_of_work"])}
+    pks = {key: getattr(country, "pk", None) for key, country in countries.items()}
     return [
-        (name.casefold(), sex, getattr(nationality, "pk", None), getattr(work, "pk", None))
-        if name
-        else None
+        (name.casefold(), sex, pks[id(nationality)], pks[id(work)]) if name else None
         for name, sex, nationality, work in zip(
             columns["full_name"],
             columns["sex"],
@@ -323,7 +330,7 @@ def check_sheet(
                     "columns. Remove the extra cells or give them a column."
                 ) % {"cells": beyond, "columns": width}
                 overflows.append((len(cells), error(number, "", message)))
-            if not any(map(text_of, values)):
+            if not any(map(has_text, values)):
                 continue
             if len(cells) >= MAX_ROWS:
                 raise file_error(

@@ -15,8 +15,10 @@ import io
 import itertools
 import logging
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from django.core.cache import cache
@@ -48,6 +50,15 @@ BULK_BATCH = 5_000
 # COPY's text format: NULL is \N, and a backslash, tab or line break in a value is escaped.
 NULL_MARK = "\\N"
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+COPY_ESCAPED = re.compile(r"\\(.)")
+COPY_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+
+
+def _copied_value(text: str) -> str | None:
+    """The value a text in COPY's format stands for."""
+    if text == NULL_MARK:
+        return None
+    return COPY_ESCAPED.sub(lambda found: COPY_UNESCAPES[found.group(1)], text)
 
 
 # Within one of these types, equal values are the same value to every field.
@@ -97,11 +108,13 @@ def _plain_text(field) -> bool:
     )
 
 
-def _text_fits(field, value: Any) -> bool:
-    """Whether ``clean_fields`` would accept ``value`` for a plain text field unchanged."""
-    if value is None or value == "":
-        return field.blank
-    return type(value) is str and len(value) <= field.max_length
+def _texts_fit(field, values: set[Any]) -> bool:
+    """Whether ``clean_fields`` would accept each of ``values`` for a plain text field
+    unchanged."""
+    filled = values - {None, ""}
+    if len(filled) < len(values) and not field.blank:
+        return False
+    return set(map(type, filled)) <= {str} and max(map(len, filled), default=0) <= field.max_length
 
 
 class _Rows:
@@ -163,7 +176,7 @@ class _Rows:
         errors: dict[int, dict[str, list[str]]] = {}
         for field in self.checked:
             values = columns[field.attname]
-            if field in self.plain_text and all(_text_fits(field, v) for v in set(values)):
+            if field in self.plain_text and _texts_fit(field, set(values)):
                 continue  # every value passes: cleaning would give it back as it is
             outcomes, distinct = _per_value(values, lambda raw, f=field: self._clean(f, raw))
             if any(messages for _cleaned, messages in distinct):
@@ -269,6 +282,27 @@ def _copy_into_history(model: type[Model], ids: list[int], *, user) -> None:
             cursor.execute(f"{insert} WHERE {key} IN ({marks})", [now, user_id, *batch])
 
 
+def _read_columns(rows: list[Mapping[str, Any]], defaults: dict[str, Any]) -> dict[str, list[Any]]:
+    """Each field of ``defaults`` in every row (``row.get(field, default)``), as columns."""
+    names = list(defaults)
+    try:
+        # Rows giving every field (a checked sheet's) are read in one call each.
+        values = list(map(itemgetter(*names), rows))
+    except KeyError:
+        return {
+            name: [row.get(name, default) for row in rows] for name, default in defaults.items()
+        }
+    columns = zip(*values, strict=True) if values else [()] * len(names)
+    return {name: list(column) for name, column in zip(names, columns, strict=True)}
+
+
+def _primary_keys(objects: list[Model | None]) -> list[Any]:
+    """Each object's primary key (None for None), looked up once per distinct object."""
+    distinct = {id(obj): obj for obj in objects}
+    keys = {key: None if obj is None else obj.pk for key, obj in distinct.items()}
+    return [keys[id(obj)] for obj in objects]
+
+
 PERSON_CHECKS = ("merged_into", "nationality", "country_of_work")
 ATTENDANCE_CHECKS = ("person", "session")
 
@@ -286,17 +320,20 @@ def _bulk_rows(
     attendance_table = _Rows(Attendance, exclude=ATTENDANCE_CHECKS)
     count = len(rows)
     problems: dict[int, dict[str, list[str]]] = {}
+    read = _read_columns(
+        rows,
+        {**dict.fromkeys(PERSON_FIELDS), "attended": True, "pre_score": None, "post_score": None},
+    )
     given: dict[str, list[Any]] = {}
     for field in PERSON_FIELDS:
-        blank = _blank(field)
-        given[field] = [row.get(field) or blank for row in rows]
+        blank, column = _blank(field), read[field]
+        given[field] = column if all(column) else [value or blank for value in column]
     given["full_name"] = [" ".join(name.split()) for name in given["full_name"]]
     for field in ("nationality", "country_of_work"):
-        countries = given.pop(field)
-        ids = given[f"{field}_id"] = [None if c is None else c.pk for c in countries]
+        ids = given[f"{field}_id"] = _primary_keys(given.pop(field))
         if None in ids:
-            for index, (row, pk) in enumerate(zip(rows, ids, strict=True)):
-                if pk is None and row.get(field) is not None:
+            for index, (raw, pk) in enumerate(zip(read[field], ids, strict=True)):
+                if pk is None and raw is not None:
                     problems.setdefault(index, {})[f".{field}"] = [_("Unknown country.")]
     keys = given["match_key"] = list(
         map(
@@ -323,9 +360,9 @@ def _bulk_rows(
     attendances = attendance_table.columns(
         {
             "session_id": [session.pk] * count,
-            "attended": [row.get("attended", True) for row in rows],
-            "pre_score": [row.get("pre_score") for row in rows],
-            "post_score": [row.get("post_score") for row in rows],
+            "attended": read["attended"],
+            "pre_score": read["pre_score"],
+            "post_score": read["post_score"],
         },
         count,
     )
@@ -422,28 +459,40 @@ class _SheetCopy:
         self.person_column = Attendance._meta.get_field("person").column
         loaded = [f for f in self.attendance_fields if f.column != self.person_column]
         # The table's columns: a row's position, its person's columns, its attendance's.
-        declared = [
-            "n integer",
-            *(f"{quote(f.column)} {f.db_type(db)}" for f in self.person_fields),
-            *(f"{quote('attendance_' + f.column)} {f.db_type(db)}" for f in loaded),
+        named = [
+            *((quote(f.column), f) for f in self.person_fields),
+            *((quote("attendance_" + f.column), f) for f in loaded),
         ]
         texts = [
-            list(map(str, range(len(self.keys)))),
             *people_table.text_columns(people, self.person_fields),
             *attendance_table.text_columns(attendances, loaded),
         ]
-        self.table = f"import_rows_{next(_LOADS)}"
+        declared, copied = ["n integer"], [list(map(str, range(len(self.keys))))]
         key = quote(Person._meta.get_field("match_key").column)
+        # (name, type, value) of the columns holding one value for the whole sheet (the
+        # session, the time of the import...): sent once with each batch, not on every row.
+        # The match key stays in the table, which is matched and ordered by it.
+        self.constants: list[tuple[str, str, str | None]] = []
+        for (name, field), column in zip(named, texts, strict=True):
+            if name != key and column and column.count(column[0]) == len(column):
+                self.constants.append((name, field.db_type(db), _copied_value(column[0])))
+            else:
+                declared.append(f"{name} {field.db_type(db)}")
+                copied.append(column)
+        self.table = f"import_rows_{next(_LOADS)}"
         merged = quote(Person._meta.get_field("merged_into").column)
         with db.cursor() as cursor, db.wrap_database_errors:
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {self.table} ({', '.join(declared)}) ON COMMIT DROP"
             )
-            lines = list(map("\t".join, zip(*texts, strict=True)))
+            lines = list(map("\t".join, zip(*copied, strict=True)))
             text = "\n".join(lines) + "\n" if lines else ""
             cursor.cursor.copy_expert(
                 f"COPY {self.table} FROM STDIN", io.StringIO(text), size=len(text) + 1
             )
+            # Each batch reads its own rows, not the whole sheet's (larger than the
+            # session's buffers for temporary tables).
+            cursor.execute(f"CREATE INDEX ON {self.table} (n)")
             # Names come from the models' metadata.
             cursor.execute(
                 f"SELECT DISTINCT r.{key}, p.{quote(Person._meta.pk.column)}"  # noqa: S608
@@ -493,17 +542,20 @@ class _SheetCopy:
             "person" if f.column == self.person_column else quote("attendance_" + f.column)
             for f in self.attendance_fields
         )
+        constants = "".join(f"%s::{kind} AS {name}, " for name, kind, _value in self.constants)
         history = "history_date, history_change_reason, history_type, history_user_id"
         person_history = _history_columns(Person)
         attendance_history = _history_columns(Attendance)
-        order = f"{quote('match_key')} NULLS FIRST, n"
+        # Keys are hexadecimal digests: byte order is an order, and the cheapest to sort.
+        key = quote(Person._meta.get_field("match_key").column)
+        order = f'{key} COLLATE "C" NULLS FIRST, n'
         user_id = getattr(user, "pk", None)
         with db.cursor() as cursor, db.wrap_database_errors:
             # Names come from the models' metadata; every value is a parameter.
             cursor.execute(
                 f"""
                 WITH batch AS MATERIALIZED (
-                    SELECT r.*, m.person IS NULL AS new_person, COALESCE(
+                    SELECT r.*, {constants}m.person IS NULL AS new_person, COALESCE(
                         m.person, nextval((SELECT pg_get_serial_sequence(%s, %s)::regclass))
                     ) AS person
                     FROM {self.table} r
@@ -528,6 +580,7 @@ class _SheetCopy:
                 SELECT {attendance_history}, %s, '', '+', %s FROM attendances
                 """,  # noqa: S608
                 [
+                    *(value for _name, _type, value in self.constants),
                     Person._meta.db_table,
                     Person._meta.pk.column,
                     [n for n, _pk in matched],

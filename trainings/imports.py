@@ -59,6 +59,13 @@ def text_of(value: Any) -> str:
     return " ".join(str(value).split())
 
 
+def has_text(value: Any) -> bool:
+    """Whether ``text_of(value)`` is not empty, without building it."""
+    if type(value) is not str:
+        value = "" if value is None else str(value)
+    return bool(value) and not value.isspace()
+
+
 def error(row: int | None, column: str, message: str) -> dict[str, Any]:
     return {"row": row, "field": column, "message": str(message)}
 
@@ -170,16 +177,6 @@ def _csv_sheet(text: IO[str], size: int) -> Sheet:
     return Sheet(header=list(header), rows=records(), estimated_rows=size)
 
 
-def _count_lines(handle: IO[bytes]) -> int:
-    handle.seek(0)
-    lines, last = 0, b""
-    while chunk := handle.read(1024 * 1024):
-        lines += chunk.count(b"\n")
-        last = chunk
-    handle.seek(0)
-    return lines + (1 if last and not last.endswith(b"\n") else 0)
-
-
 def _xlsx_cell(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -190,13 +187,13 @@ def _xlsx_cell(value: Any) -> Any:
 def open_sheet(handle: IO[bytes], fmt: str) -> Iterator[Sheet]:
     """The first worksheet of an XLSX workbook or the records of a CSV file."""
     if fmt == "csv":
-        lines = _count_lines(handle)
-        text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
-        try:
-            yield _csv_sheet(text, max(0, lines - 1))
-        finally:
-            # Closing the wrapper would close the upload, which callers still hold.
-            text.detach()
+        handle.seek(0)
+        # Read at once (the size is checked first): the rows are then decoded from memory,
+        # without a file wrapper's checks on every row.
+        data = handle.read()
+        lines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+        text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+        yield _csv_sheet(text, max(0, lines - 1))
         return
     from openpyxl import load_workbook
 

@@ -236,3 +236,20 @@ def test_a_bulk_add_writes_a_value_spelled_like_the_null_mark(portfolio, users):
     assert sorted(people.values_list("institution", flat=True)) == ["\\N"] * 3
     assert Person.history.filter(institution="\\N").count() == 3
     assert Attendance.history.filter(session_id=session.pk).count() == 3
+
+
+def test_a_bulk_add_writes_tabs_line_breaks_and_backslashes_as_given(portfolio, users):
+    session = f.TrainingSessionFactory(project=portfolio["p_eg"], host_country=portfolio["egypt"])
+    texts = ["Tab\there", "Line\nbreak", "Back\\slash", "Return\r", "\\N", "\\t"]
+    rows = [
+        {"full_name": f"Special {n}", "sex": "male", "institution": text, "role": "A\\B\tC"}
+        for n, text in enumerate(texts)
+    ]
+
+    assert attendances_bulk_add(user=users["officer_eg"], session=session, rows=rows) == 6
+
+    people = Person.objects.filter(attendances__session=session)
+    assert sorted(people.values_list("institution", flat=True)) == sorted(texts)
+    assert set(people.values_list("role", flat=True)) == {"A\\B\tC"}
+    history = Person.history.filter(id__in=people.values("pk"))
+    assert sorted(history.values_list("institution", flat=True)) == sorted(texts)
