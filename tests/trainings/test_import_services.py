@@ -1,6 +1,7 @@
 """Writers of the person register, run at the same time: one person, one attendance each."""
 
 import csv
+import gc
 import io
 import threading
 
@@ -10,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 
 from tests import factories as f
-from trainings import imports
+from trainings import import_services, imports
 from trainings.import_services import attendance_import_start, attendances_bulk_add
 from trainings.models import Attendance, ImportStatus, Person
 from trainings.services import person_find_or_create
@@ -253,3 +254,27 @@ def test_a_bulk_add_writes_tabs_line_breaks_and_backslashes_as_given(portfolio, 
     assert set(people.values_list("role", flat=True)) == {"A\\B\tC"}
     history = Person.history.filter(id__in=people.values("pk"))
     assert sorted(history.values_list("institution", flat=True)) == sorted(texts)
+
+
+def test_a_bulk_add_pauses_the_cycle_collector_and_gives_it_back(portfolio, users, monkeypatch):
+    session = f.TrainingSessionFactory(project=portfolio["p_eg"], host_country=portfolio["egypt"])
+    seen = []
+    checked = import_services._bulk_rows
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return checked(*args, **kwargs)
+
+    monkeypatch.setattr(import_services, "_bulk_rows", spy)
+    rows = [{"full_name": f"Paused {n}", "sex": "female"} for n in range(3)]
+    assert attendances_bulk_add(user=users["admin"], session=session, rows=rows) == 3
+    with pytest.raises(ValidationError):
+        attendances_bulk_add(user=users["admin"], session=session, rows=[{"sex": "robot"}])
+    assert seen == [False, False] and gc.isenabled()
+
+    gc.disable()  # a collector paused by someone else stays paused
+    try:
+        attendances_bulk_add(user=users["admin"], session=session, rows=[{"sex": "male"}])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

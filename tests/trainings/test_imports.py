@@ -313,3 +313,36 @@ def test_an_xlsx_header_padded_by_a_wider_row_elsewhere_is_still_checked(users, 
     errors = rejected(users, session, xlsx_upload(rows))
     assert problems(errors) == {(4, "")}
     assert f"{len(HEADER) + 3} cells" in errors[0]["message"]
+
+
+@pytest.mark.parametrize("maker", [csv_upload, xlsx_upload])
+def test_problems_are_listed_row_by_row_then_column_by_column(users, session, maker):
+    twin = list(GOOD[0])
+    rows = [
+        ["Rana Saleh", "robot", "25-34", "", "army", "", "XX", "EG", "yes", "101", ""],  # row 2
+        [""] * len(HEADER) + ["", "left here"],  # row 3: empty, with an extra cell
+        list(GOOD[0]),  # row 4
+        [*GOOD[2], "stray note"],  # row 5: an extra cell, and fine otherwise
+        twin,  # row 6: the person of row 4 again
+        ["Omar Adel", "male", "", "", "", "", "", "", "maybe", "", "-1"],  # row 7
+    ]
+    errors = rejected(users, session, maker(rows))
+    assert [(e["row"], e["field"]) for e in errors] == [
+        (2, "sex"),
+        (2, "institution_type"),
+        (2, "nationality"),
+        (2, "pre_score"),
+        (3, ""),
+        (5, ""),
+        (6, "name"),
+        (7, "attended"),
+        (7, "post_score"),
+    ]
+    assert "row 4" in errors[6]["message"]
+
+
+@pytest.mark.parametrize(
+    "value", ["", " ", "\t\n", "\u00a0", "a", " a ", "\u200b", None, 0, 0.0, False, 12.5]
+)
+def test_a_cell_has_text_when_its_tidied_text_is_not_empty(value):
+    assert imports.has_text(value) is bool(imports.text_of(value))
