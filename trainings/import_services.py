@@ -222,7 +222,7 @@ class _Rows:
             if field in self.plain_text:
                 # Text is sent as it is unless a value holds a character to escape.
                 distinct = set(values) - {None}
-                joined = "".join(distinct) if all(type(v) is str for v in distinct) else "\\"
+                joined = "".join(distinct) if set(map(type, distinct)) <= {str} else "\\"
                 if not any(character in joined for character in "\\\t\n\r"):
                     texts.append([NULL_MARK if v is None else v for v in values])
                     continue
