@@ -271,6 +271,9 @@ class ProjectViewSet(
     def page_rows(self, page):
         return rows.project_rows(page)
 
+    def page_json(self):
+        return rows.project_json()
+
     def retrieve(self, request, *args, **kwargs):
         project = self.get_object()
         return self._respond(project, reload=False)
@@ -414,6 +417,9 @@ class TransactionViewSet(PageFirstListMixin, ChildCreateMixin, viewsets.ReadOnly
 
     def page_rows(self, page):
         return rows.transaction_rows(page)
+
+    def page_json(self):
+        return rows.transaction_json()
 
     def perform_write(self, data) -> Transaction:
         project = data.pop("project")
