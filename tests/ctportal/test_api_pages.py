@@ -179,7 +179,7 @@ POSTGRESQL = connection.vendor == "postgresql"
     ("path", "queries"),
     [
         ("/api/v1/projects/", 1 if POSTGRESQL else 7),
-        ("/api/v1/trainings/sessions/", 6),
+        ("/api/v1/trainings/sessions/", 1 if POSTGRESQL else 6),
         ("/api/v1/transactions/", 1 if POSTGRESQL else 2),
     ],
 )
