@@ -413,7 +413,8 @@ def project_json() -> tuple[str, list]:
     row = sql.json_object(fields)
     select = (
         f"SELECT json_agg({row} ORDER BY page.n) FROM page"
-        " JOIN projects_project p ON p.id = page.id"
+        # Each project by its key: planned as a join, the small table was read whole.
+        " CROSS JOIN LATERAL (SELECT * FROM projects_project WHERE id = page.id OFFSET 0) p"
         " LEFT JOIN projects_organisation ro ON ro.id = p.reporting_organisation_id"
     )
     return sql.json_list(select), params
