@@ -20,6 +20,7 @@ from ctportal import api_sql as sql
 from ..models import (
     SPEND_KINDS,
     Funding,
+    Indicator,
     ParticipatingOrganisation,
     Project,
     ProjectSector,
@@ -416,5 +417,63 @@ def project_json() -> tuple[str, list]:
         # Each project by its key: planned as a join, the small table was read whole.
         " CROSS JOIN LATERAL (SELECT * FROM projects_project WHERE id = page.id OFFSET 0) p"
         " LEFT JOIN projects_organisation ro ON ro.id = p.reporting_organisation_id"
+    )
+    return sql.json_list(select), params
+
+
+def indicator_json() -> tuple[str, list]:
+    """The page's indicators as ``IndicatorSerializer`` gives them, as JSON by PostgreSQL.
+
+    Periods by start (and id), each with its breakdowns in their order (by id).
+    """
+    params: list = []
+    breakdowns = sql.json_list(
+        "SELECT json_agg(json_build_object('sex', d.sex, 'country', c.code,"
+        f" 'target', {sql.decimal('d.target')}, 'actual', {sql.decimal('d.actual')})"
+        " ORDER BY d.id)"
+        " FROM projects_disaggregation d LEFT JOIN projects_country c ON c.id = d.country_id"
+        " WHERE d.period_id = pe.id"
+    )
+    period = sql.json_object(
+        {
+            "period_start": "pe.period_start",
+            "period_end": "pe.period_end",
+            "target": sql.decimal("pe.target"),
+            "actual": sql.decimal("pe.actual"),
+            "target_comment": "pe.target_comment",
+            "actual_comment": "pe.actual_comment",
+            "disaggregations": breakdowns,
+        }
+    )
+    row = sql.json_object(
+        {
+            "id": "i.id",
+            "project": "p.code",
+            "result": "i.result_id",
+            "result_title": "r.title",
+            "title": "i.title",
+            "title_ar": "i.title_ar",
+            "title_fr": "i.title_fr",
+            "measure": "i.measure",
+            "measure_label": sql.labels(Indicator._meta.get_field("measure"), "i.measure", params),
+            "unit": "i.unit",
+            "unit_ar": "i.unit_ar",
+            "unit_fr": "i.unit_fr",
+            "ascending": "i.ascending",
+            "baseline_year": "i.baseline_year",
+            "baseline_value": sql.decimal("i.baseline_value"),
+            "baseline_comment": "i.baseline_comment",
+            "order": 'i."order"',
+            "periods": sql.json_list(
+                f"SELECT json_agg({period} ORDER BY pe.period_start, pe.id)"
+                " FROM projects_indicatorperiod pe WHERE pe.indicator_id = i.id"
+            ),
+        }
+    )
+    select = (
+        f"SELECT json_agg({row} ORDER BY page.n) FROM page"
+        " JOIN projects_indicator i ON i.id = page.id"
+        " JOIN projects_result r ON r.id = i.result_id"
+        " JOIN projects_project p ON p.id = r.project_id"
     )
     return sql.json_list(select), params

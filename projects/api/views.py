@@ -461,7 +461,7 @@ class ResultViewSet(ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
         responses={201: s.IndicatorSerializer, **ERROR_RESPONSES},
     ),
 )
-class IndicatorViewSet(ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
+class IndicatorViewSet(PageFirstListMixin, ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.IndicatorSerializer
     input_serializer_class = s.IndicatorInputSerializer
     filterset_class = IndicatorFilter
@@ -494,14 +494,21 @@ class IndicatorViewSet(ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
     search_fields += ["result__title", "result__project__code"]
 
     def get_queryset(self):
+        return self.with_details(self.get_list_queryset())
+
+    def get_list_queryset(self):
+        return Indicator.objects.visible_to(self.request.user)
+
+    def with_details(self, queryset):
         periods = IndicatorPeriod.objects.prefetch_related(
             Prefetch("disaggregations", queryset=Disaggregation.objects.select_related("country"))
         )
-        return (
-            Indicator.objects.visible_to(self.request.user)
-            .select_related("result__project")
-            .prefetch_related(Prefetch("periods", queryset=periods))
+        return queryset.select_related("result__project").prefetch_related(
+            Prefetch("periods", queryset=periods)
         )
+
+    def page_json(self):
+        return rows.indicator_json()
 
     writer_roles = access.RESULTS_EDITORS
 

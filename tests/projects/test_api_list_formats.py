@@ -2,7 +2,8 @@
 
 On PostgreSQL the database writes a list page's JSON itself; on SQLite the rows
 are laid out in Python. Either way each row must equal the record's own answer
-(``ProjectSerializer`` / ``TransactionSerializer`` through the detail endpoint),
+(``ProjectSerializer``, ``TransactionSerializer``, ``IndicatorSerializer`` through the
+detail endpoint),
 in every language: rounding of shares, text split into lines, timestamps with
 and without microseconds, labels and names in the reader's language.
 """
@@ -13,7 +14,7 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from projects.models import Project, ThematicArea
+from projects.models import Disaggregation, Project, ThematicArea
 from tests import factories as f
 
 
@@ -37,6 +38,21 @@ def awkward(portfolio, users):
     f.TransactionFactory(project=project, kind=3, value=Decimal("10.10"), currency="USD")
     f.TransactionFactory(project=project, kind=4, value=Decimal("0.05"), currency="USD")
     f.TransactionFactory(project=project, kind=1, value=Decimal("99"), currency="USD")
+    result = f.ResultFactory(project=project)
+    measured = f.IndicatorFactory(result=result, measure=2, baseline_value=None, order=2)
+    f.IndicatorFactory(result=result, title="Victims referred", order=1, unit_fr="victimes")
+    # Two periods with the same start, one with breakdowns by sex and by country.
+    for end in (datetime.date(2025, 12, 31), datetime.date(2025, 6, 30)):
+        period = f.IndicatorPeriodFactory(
+            indicator=measured,
+            period_start=datetime.date(2025, 1, 1),
+            period_end=end,
+            actual=None,
+            target_comment="Half of them women",
+        )
+    Disaggregation.objects.create(period=period, sex="female", target=Decimal("12.5"))
+    Disaggregation.objects.create(period=period, country=portfolio["egypt"], actual=7)
+    Disaggregation.objects.create(period=period, sex="male", target=Decimal("3"))
     # One timestamp without microseconds, one with.
     Project.objects.filter(pk=project.pk).update(
         updated_at=datetime.datetime(2026, 3, 1, 9, 30, tzinfo=datetime.UTC)
@@ -48,7 +64,9 @@ def awkward(portfolio, users):
 
 
 @pytest.mark.parametrize("language", ["en", "ar", "fr"])
-@pytest.mark.parametrize("path", ["/api/v1/projects/", "/api/v1/transactions/"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/projects/", "/api/v1/transactions/", "/api/v1/indicators/"]
+)
 def test_each_row_is_the_records_own_answer(awkward, users, path, language):
     client = APIClient()
     client.force_authenticate(users["admin"])
