@@ -10,6 +10,7 @@ from django.core.exceptions import (
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, parsers, permissions, renderers, serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -83,6 +84,28 @@ class PortalPagination(PageNumberPagination):
             links.append(("next", self.get_next_link()))
             links.append(("last", replace_query_param(url, self.page_query_param, last)))
         return links
+
+
+class ChoiceLabelField(serializers.CharField):
+    """A choice's label in the reader's language, as ``get_<field>_display`` gives it.
+
+    ``get_<field>_display`` builds the whole table of labels, translating each one,
+    for every row; this field builds it once per language for the whole list.
+    """
+
+    def __init__(self, choice_field: str, **kwargs):
+        super().__init__(source=choice_field, read_only=True, **kwargs)
+        self._labels: dict[str, dict] = {}
+
+    def to_representation(self, value):
+        language = get_language()
+        labels = self._labels.get(language)
+        if labels is None:
+            model_field = self.parent.Meta.model._meta.get_field(self.source)
+            labels = self._labels[language] = {
+                key: str(label) for key, label in model_field.flatchoices
+            }
+        return labels.get(value, str(value))
 
 
 class JSONRenderer(renderers.JSONRenderer):
