@@ -25,6 +25,7 @@ from ..models import (
     Project,
     ProjectSector,
     RecipientCountry,
+    Result,
     ThematicArea,
     Transaction,
 )
@@ -475,5 +476,27 @@ def indicator_json() -> tuple[str, list]:
         " JOIN projects_indicator i ON i.id = page.id"
         " JOIN projects_result r ON r.id = i.result_id"
         " JOIN projects_project p ON p.id = r.project_id"
+    )
+    return sql.json_list(select), params
+
+
+def result_json() -> tuple[str, list]:
+    """The page's results as ``ResultSerializer`` gives them, as JSON by PostgreSQL."""
+    params: list = []
+    row = sql.json_object(
+        {
+            "id": "x.id",
+            "project": "p.code",
+            "kind": "x.kind",
+            "kind_label": sql.labels(Result._meta.get_field("kind"), "x.kind", params),
+            "title": "x.title",
+            "description": "x.description",
+            "order": 'x."order"',
+        }
+    )
+    select = (
+        f"SELECT json_agg({row} ORDER BY page.n) FROM page"
+        " JOIN projects_result x ON x.id = page.id"
+        " JOIN projects_project p ON p.id = x.project_id"
     )
     return sql.json_list(select), params

@@ -435,7 +435,7 @@ class TransactionViewSet(PageFirstListMixin, ChildCreateMixin, viewsets.ReadOnly
         responses={201: s.ResultSerializer, **ERROR_RESPONSES},
     ),
 )
-class ResultViewSet(ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
+class ResultViewSet(PageFirstListMixin, ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.ResultSerializer
     input_serializer_class = s.ResultInputSerializer
     filterset_fields = {"project__code": ["exact"], "kind": ["exact"]}
@@ -443,7 +443,16 @@ class ResultViewSet(ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
     search_fields = ["title", "description", "project__code"]
 
     def get_queryset(self):
-        return Result.objects.visible_to(self.request.user).select_related("project")
+        return self.with_details(self.get_list_queryset())
+
+    def get_list_queryset(self):
+        return Result.objects.visible_to(self.request.user)
+
+    def with_details(self, queryset):
+        return queryset.select_related("project")
+
+    def page_json(self):
+        return rows.result_json()
 
     writer_roles = access.RESULTS_EDITORS
 

@@ -38,7 +38,7 @@ def awkward(portfolio, users):
     f.TransactionFactory(project=project, kind=3, value=Decimal("10.10"), currency="USD")
     f.TransactionFactory(project=project, kind=4, value=Decimal("0.05"), currency="USD")
     f.TransactionFactory(project=project, kind=1, value=Decimal("99"), currency="USD")
-    result = f.ResultFactory(project=project)
+    result = f.ResultFactory(project=project, kind=2, description="Line one\nline two")
     measured = f.IndicatorFactory(result=result, measure=2, baseline_value=None, order=2)
     f.IndicatorFactory(result=result, title="Victims referred", order=1, unit_fr="victimes")
     # Two periods with the same start, one with breakdowns by sex and by country.
@@ -65,7 +65,8 @@ def awkward(portfolio, users):
 
 @pytest.mark.parametrize("language", ["en", "ar", "fr"])
 @pytest.mark.parametrize(
-    "path", ["/api/v1/projects/", "/api/v1/transactions/", "/api/v1/indicators/"]
+    "path",
+    ["/api/v1/projects/", "/api/v1/transactions/", "/api/v1/indicators/", "/api/v1/results/"],
 )
 def test_each_row_is_the_records_own_answer(awkward, users, path, language):
     client = APIClient()
