@@ -100,3 +100,18 @@ def test_awkward_values_read_as_the_serializer_writes_them(awkward, users):
     assert row["participating_organisations"][0]["role_label"]
     other = next(r for r in rows["results"] if r["id"] != awkward.pk and "05." in r["updated_at"])
     assert other["updated_at"] == "2026-03-01T09:30:05.000120Z"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/projects/", "/api/v1/transactions/"])
+def test_the_last_page_however_asked_and_none_past_it(awkward, users, path):
+    client = APIClient()
+    client.force_authenticate(users["admin"])
+    whole = client.get(path, {"page_size": 1000}).json()
+    assert whole["count"] == len(whole["results"]) >= 3
+    size = 2
+    last_number = (whole["count"] + size - 1) // size
+    last = client.get(path, {"page_size": size, "page": last_number}).json()
+    assert last["results"] == whole["results"][(last_number - 1) * size :]
+    assert last["next"] is None and last["previous"]
+    assert client.get(path, {"page_size": size, "page": "last"}).json() == last
+    assert client.get(path, {"page_size": size, "page": last_number + 1}).status_code == 404
