@@ -60,28 +60,47 @@ def translated(expression: str, translations: dict[str, str], params: list) -> s
     return f"coalesce(%s::jsonb ->> ({expression}), {expression})"
 
 
-def json_object(fields: dict[str, str]) -> str:
-    """``json_build_object`` of the fields' SQL, keys in the order given."""
-    return "json_build_object(" + ", ".join(f"'{k}', {v}" for k, v in fields.items()) + ")"
+class Json(str):
+    """SQL of an expression whose text is already JSON (an object or list built here)."""
 
 
-def organisation_ref(alias: str) -> str:
-    """An organisation joined as ``alias``, as ``OrganisationRefSerializer`` gives it."""
-    ref = json_object({name: f"{alias}.{name}" for name in r.ORGANISATION_REF})
-    return f"CASE WHEN {alias}.id IS NULL THEN NULL ELSE {ref} END"
+def json_text(expression: str) -> Json:
+    """An expression as JSON text: a value through ``to_json``, JSON as it is; never NULL.
+
+    Pieces are joined by ``||``, so a NULL would void the whole row: it reads ``null``.
+    """
+    if isinstance(expression, Json):
+        return Json(f"coalesce({expression}, 'null')")
+    return Json(f"coalesce(to_json({expression})::text, 'null')")
 
 
-def lines(expression: str, strip: str, params: list) -> str:
-    """``[line.strip(strip) for line in text.splitlines() if line.strip(strip)]`` as JSON."""
-    params += [strip, LINE_BREAKS]
-    return (
-        "(SELECT coalesce(json_agg(l.line ORDER BY l.n), '[]'::json) FROM ("
-        "SELECT btrim(s.part, %s) AS line, s.n"
-        f" FROM regexp_split_to_table({expression}, %s) WITH ORDINALITY AS s(part, n)"
-        ") l WHERE l.line <> '')"
+def json_object(fields: dict[str, str]) -> Json:
+    """A JSON object of the fields' SQL, keys in the order given, compact as DRF writes it."""
+    parts = [f"'{json.dumps(key)}:' || {json_text(value)}" for key, value in fields.items()]
+    return Json("('{' || " + " || ',' || ".join(parts) + " || '}')")
+
+
+def json_list(element: str, order: str, rest: str) -> Json:
+    """``[element, ...]`` over ``FROM ...`` (``rest``) in ``order``; ``[]`` when none."""
+    return Json(
+        f"coalesce((SELECT '[' || string_agg({json_text(element)}, ',' ORDER BY {order})"
+        f" || ']' {rest}), '[]')"
     )
 
 
-def json_list(select: str) -> str:
-    """A correlated ``SELECT json_agg(...) ...`` as a JSON list, empty rather than null."""
-    return f"coalesce(({select}), '[]'::json)"
+def organisation_ref(alias: str) -> Json:
+    """An organisation joined as ``alias``, as ``OrganisationRefSerializer`` gives it."""
+    ref = json_object({name: f"{alias}.{name}" for name in r.ORGANISATION_REF})
+    return Json(f"CASE WHEN {alias}.id IS NULL THEN 'null' ELSE {ref} END")
+
+
+def lines(expression: str, strip: str, params: list) -> Json:
+    """``[line.strip(strip) for line in text.splitlines() if line.strip(strip)]`` as JSON."""
+    params += [strip, LINE_BREAKS]
+    return json_list(
+        "l.line",
+        "l.n",
+        "FROM (SELECT btrim(s.part, %s) AS line, s.n"
+        f" FROM regexp_split_to_table({expression}, %s) WITH ORDINALITY AS s(part, n)"
+        ") l WHERE l.line <> ''",
+    )

@@ -301,14 +301,15 @@ def transaction_json() -> tuple[str, list]:
             "description": "t.description",
         }
     )
-    select = (
-        f"SELECT json_agg({row} ORDER BY page.n) FROM page"
-        " JOIN projects_transaction t ON t.id = page.id"
+    page = sql.json_list(
+        row,
+        "page.n",
+        "FROM page JOIN projects_transaction t ON t.id = page.id"
         " JOIN projects_project p ON p.id = t.project_id"
         " LEFT JOIN projects_organisation pr ON pr.id = t.provider_id"
-        " LEFT JOIN projects_organisation re ON re.id = t.receiver_id"
+        " LEFT JOIN projects_organisation re ON re.id = t.receiver_id",
     )
-    return sql.json_list(select), params
+    return page, params
 
 
 # Project.lines() strips these around each line.
@@ -364,35 +365,50 @@ def project_json() -> tuple[str, list]:
         ),
         "reporting_organisation": sql.organisation_ref("ro"),
         "thematic_areas": sql.json_list(
-            f"SELECT json_agg(json_build_object('code', a.code, 'name', {area_name})"
-            " ORDER BY pt.thematicarea_id, pt.id)"
-            " FROM projects_project_thematic_areas pt"
+            sql.json_object({"code": "a.code", "name": area_name}),
+            "pt.thematicarea_id, pt.id",
+            "FROM projects_project_thematic_areas pt"
             " JOIN projects_thematicarea a ON a.id = pt.thematicarea_id"
-            " WHERE pt.project_id = p.id"
+            " WHERE pt.project_id = p.id",
         ),
         "fundings": sql.json_list(
-            f"SELECT json_agg(json_build_object('donor', {sql.organisation_ref('o')},"
-            f" 'amount', {sql.decimal('f.amount')}, 'currency', f.currency,"
-            " 'share', CASE WHEN f.amount IS NOT NULL AND f.currency = p.currency"
-            f" AND p.budget <> 0 THEN {share} END)"
-            " ORDER BY f.amount DESC, o.name, f.id)"
-            " FROM projects_funding f JOIN projects_organisation o ON o.id = f.donor_id"
-            " WHERE f.project_id = p.id"
+            sql.json_object(
+                {
+                    "donor": sql.organisation_ref("o"),
+                    "amount": sql.decimal("f.amount"),
+                    "currency": "f.currency",
+                    "share": "CASE WHEN f.amount IS NOT NULL AND f.currency = p.currency"
+                    f" AND p.budget <> 0 THEN {share} END",
+                }
+            ),
+            "f.amount DESC, o.name, f.id",
+            "FROM projects_funding f JOIN projects_organisation o ON o.id = f.donor_id"
+            " WHERE f.project_id = p.id",
         ),
         "countries": sql.json_list(
-            "SELECT json_agg(json_build_object('country', c.code,"
-            f" 'name', coalesce(nullif(c.{name_column}, ''), c.name_en),"
-            f" 'percentage', {sql.decimal('rc.percentage')})"
-            " ORDER BY rc.percentage DESC, c.name_en, rc.id)"
-            " FROM projects_recipientcountry rc JOIN projects_country c ON c.id = rc.country_id"
-            " WHERE rc.project_id = p.id"
+            sql.json_object(
+                {
+                    "country": "c.code",
+                    "name": f"coalesce(nullif(c.{name_column}, ''), c.name_en)",
+                    "percentage": sql.decimal("rc.percentage"),
+                }
+            ),
+            "rc.percentage DESC, c.name_en, rc.id",
+            "FROM projects_recipientcountry rc JOIN projects_country c ON c.id = rc.country_id"
+            " WHERE rc.project_id = p.id",
         ),
         "participating_organisations": sql.json_list(
-            f"SELECT json_agg(json_build_object('organisation', {sql.organisation_ref('o')},"
-            f" 'role', po.role, 'role_label', {role_label}) ORDER BY po.role, o.name, po.id)"
-            " FROM projects_participatingorganisation po"
+            sql.json_object(
+                {
+                    "organisation": sql.organisation_ref("o"),
+                    "role": "po.role",
+                    "role_label": role_label,
+                }
+            ),
+            "po.role, o.name, po.id",
+            "FROM projects_participatingorganisation po"
             " JOIN projects_organisation o ON o.id = po.organisation_id"
-            " WHERE po.project_id = p.id"
+            " WHERE po.project_id = p.id",
         ),
         **text_lines,
         "text_language": "p.text_language",
@@ -405,21 +421,23 @@ def project_json() -> tuple[str, list]:
         "activity_scope": "p.activity_scope",
         "contact_email": "p.contact_email",
         "sectors": sql.json_list(
-            f"SELECT json_agg(json_build_object('code', s.code, 'percentage',"
-            f" {sql.decimal('s.percentage')}) ORDER BY s.percentage DESC, s.code, s.id)"
-            " FROM projects_projectsector s WHERE s.project_id = p.id"
+            sql.json_object({"code": "s.code", "percentage": sql.decimal("s.percentage")}),
+            "s.percentage DESC, s.code, s.id",
+            "FROM projects_projectsector s WHERE s.project_id = p.id",
         ),
         "version": "p.version",
         "updated_at": sql.datetime("p.updated_at"),
     }
     row = sql.json_object(fields)
-    select = (
-        f"SELECT json_agg({row} ORDER BY page.n) FROM page"
+    page = sql.json_list(
+        row,
+        "page.n",
+        "FROM page"
         # Each project by its key: planned as a join, the small table was read whole.
         " CROSS JOIN LATERAL (SELECT * FROM projects_project WHERE id = page.id OFFSET 0) p"
-        " LEFT JOIN projects_organisation ro ON ro.id = p.reporting_organisation_id"
+        " LEFT JOIN projects_organisation ro ON ro.id = p.reporting_organisation_id",
     )
-    return sql.json_list(select), params
+    return page, params
 
 
 def indicator_json() -> tuple[str, list]:
@@ -429,11 +447,17 @@ def indicator_json() -> tuple[str, list]:
     """
     params: list = []
     breakdowns = sql.json_list(
-        "SELECT json_agg(json_build_object('sex', d.sex, 'country', c.code,"
-        f" 'target', {sql.decimal('d.target')}, 'actual', {sql.decimal('d.actual')})"
-        " ORDER BY d.id)"
-        " FROM projects_disaggregation d LEFT JOIN projects_country c ON c.id = d.country_id"
-        " WHERE d.period_id = pe.id"
+        sql.json_object(
+            {
+                "sex": "d.sex",
+                "country": "c.code",
+                "target": sql.decimal("d.target"),
+                "actual": sql.decimal("d.actual"),
+            }
+        ),
+        "d.id",
+        "FROM projects_disaggregation d LEFT JOIN projects_country c ON c.id = d.country_id"
+        " WHERE d.period_id = pe.id",
     )
     period = sql.json_object(
         {
@@ -466,18 +490,20 @@ def indicator_json() -> tuple[str, list]:
             "baseline_comment": "i.baseline_comment",
             "order": 'i."order"',
             "periods": sql.json_list(
-                f"SELECT json_agg({period} ORDER BY pe.period_start, pe.id)"
-                " FROM projects_indicatorperiod pe WHERE pe.indicator_id = i.id"
+                period,
+                "pe.period_start, pe.id",
+                "FROM projects_indicatorperiod pe WHERE pe.indicator_id = i.id",
             ),
         }
     )
-    select = (
-        f"SELECT json_agg({row} ORDER BY page.n) FROM page"
-        " JOIN projects_indicator i ON i.id = page.id"
+    page = sql.json_list(
+        row,
+        "page.n",
+        "FROM page JOIN projects_indicator i ON i.id = page.id"
         " JOIN projects_result r ON r.id = i.result_id"
-        " JOIN projects_project p ON p.id = r.project_id"
+        " JOIN projects_project p ON p.id = r.project_id",
     )
-    return sql.json_list(select), params
+    return page, params
 
 
 def result_json() -> tuple[str, list]:
@@ -494,9 +520,10 @@ def result_json() -> tuple[str, list]:
             "order": 'x."order"',
         }
     )
-    select = (
-        f"SELECT json_agg({row} ORDER BY page.n) FROM page"
-        " JOIN projects_result x ON x.id = page.id"
-        " JOIN projects_project p ON p.id = x.project_id"
+    page = sql.json_list(
+        row,
+        "page.n",
+        "FROM page JOIN projects_result x ON x.id = page.id"
+        " JOIN projects_project p ON p.id = x.project_id",
     )
-    return sql.json_list(select), params
+    return page, params

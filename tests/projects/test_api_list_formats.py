@@ -9,6 +9,7 @@ and without microseconds, labels and names in the reader's language.
 """
 
 import datetime
+import json
 from decimal import Decimal
 
 import pytest
@@ -115,3 +116,12 @@ def test_the_last_page_however_asked_and_none_past_it(awkward, users, path):
     assert last["next"] is None and last["previous"]
     assert client.get(path, {"page_size": size, "page": "last"}).json() == last
     assert client.get(path, {"page_size": size, "page": last_number + 1}).status_code == 404
+
+
+def test_lists_are_written_compact_as_the_renderer_writes_them(awkward, users):
+    client = APIClient()
+    client.force_authenticate(users["admin"])
+    for path in ("/api/v1/projects/", "/api/v1/indicators/"):
+        body = client.get(path, {"page_size": 1000}).content.decode()
+        compact = json.dumps(json.loads(body), ensure_ascii=False, separators=(",", ":"))
+        assert body == compact

@@ -133,7 +133,7 @@ _WHITESPACE = (
 
 # A page's participant totals (attended people plus counts by sex, as
 # ``sessions_with_totals``) and, per session, which cells a viewer with the small-cell
-# limit %s may see, as ``participant_totals``: small cells hidden, and with exactly one
+# limit (the parameter) may see, as ``participant_totals``: small cells hidden, and with exactly one
 # small cell among women, men and the rest, the smallest other shown cell hidden too
 # (the first of them in that order), as ``ctportal.suppression.protect``.
 _PARTICIPANTS_SQL = """
@@ -180,29 +180,34 @@ WITH registered AS (
         one_small AND co AND o = low AND NOT (cw AND w = low) AND NOT (cm AND m = low) AS xo
     FROM lowest
 )
-SELECT id, json_build_object(
-    'total', CASE WHEN st THEN NULL ELSE t END,
-    'female', CASE WHEN sw OR xw OR NOT (w > 0 OR m > 0) THEN NULL ELSE w END,
-    'male', CASE WHEN sm OR xm OR NOT (w > 0 OR m > 0) THEN NULL ELSE m END,
-    'other', CASE WHEN so OR xo THEN NULL ELSE o END,
-    'sex_recorded', w > 0 OR m > 0,
-    'suppressed', st OR sw OR xw OR sm OR xm OR so OR xo
-) AS participants FROM extra
-"""
+SELECT id, {participants} AS participants FROM extra
+""".format(
+    participants=sql.json_object(
+        {
+            "total": "CASE WHEN st THEN NULL ELSE t END",
+            "female": "CASE WHEN sw OR xw OR NOT (w > 0 OR m > 0) THEN NULL ELSE w END",
+            "male": "CASE WHEN sm OR xm OR NOT (w > 0 OR m > 0) THEN NULL ELSE m END",
+            "other": "CASE WHEN so OR xo THEN NULL ELSE o END",
+            "sex_recorded": "w > 0 OR m > 0",
+            "suppressed": "st OR sw OR xw OR sm OR xm OR so OR xo",
+        }
+    )
+)
 
 
 def _organisations(table: str) -> str:
     return sql.json_list(
-        f"SELECT json_agg({sql.organisation_ref('o')} ORDER BY o.name, o.id)"
-        f" FROM trainings_trainingsession_{table} x"
+        sql.organisation_ref("o"),
+        "o.name, o.id",
+        f"FROM trainings_trainingsession_{table} x"
         " JOIN projects_organisation o ON o.id = x.organisation_id"
-        " WHERE x.trainingsession_id = s.id"
+        " WHERE x.trainingsession_id = s.id",
     )
 
 
 def session_json(user) -> tuple[str, list]:
     """The page's sessions as ``TrainingSessionSerializer`` gives them, as JSON by PostgreSQL."""
-    params: list = [access.small_cell_limit(user, "training")]
+    params: list = []
     kind_label = sql.labels(TrainingSession._meta.get_field("kind"), "s.kind", params)
     topics = sql.lines("s.topics", _WHITESPACE, params)
     status_label = sql.labels(TrainingSession._meta.get_field("status"), "s.status", params)
@@ -215,10 +220,11 @@ def session_json(user) -> tuple[str, list]:
             "kind_label": kind_label,
             "topics": topics,
             "audiences": sql.json_list(
-                "SELECT json_agg(au.code ORDER BY sa.audience_id)"
-                " FROM trainings_trainingsession_audiences sa"
+                "au.code",
+                "sa.audience_id",
+                "FROM trainings_trainingsession_audiences sa"
                 " JOIN trainings_audience au ON au.id = sa.audience_id"
-                " WHERE sa.trainingsession_id = s.id"
+                " WHERE sa.trainingsession_id = s.id",
             ),
             "host_country": "hc.code",
             "city": "s.city",
@@ -229,25 +235,27 @@ def session_json(user) -> tuple[str, list]:
             "partners": _organisations("partners"),
             "facilitators": _organisations("facilitators"),
             "indicators": sql.json_list(
-                'SELECT json_agg(si.indicator_id ORDER BY i."order", si.indicator_id)'
-                " FROM trainings_trainingsession_indicators si"
+                "si.indicator_id",
+                'i."order", si.indicator_id',
+                "FROM trainings_trainingsession_indicators si"
                 " JOIN projects_indicator i ON i.id = si.indicator_id"
-                " WHERE si.trainingsession_id = s.id"
+                " WHERE si.trainingsession_id = s.id",
             ),
             "status": "s.status",
             "status_label": status_label,
             "notes": "s.notes",
-            "participants": "shown.participants",
+            "participants": sql.Json("shown.participants"),
             "version": "s.version",
             "updated_at": sql.datetime("s.updated_at"),
         }
     )
-    select = (
-        f"WITH shown AS ({_PARTICIPANTS_SQL})"
-        f" SELECT json_agg({row} ORDER BY page.n) FROM page"
-        " JOIN trainings_trainingsession s ON s.id = page.id"
+    page = sql.json_list(
+        row,
+        "page.n",
+        "FROM page JOIN trainings_trainingsession s ON s.id = page.id"
         " JOIN projects_project p ON p.id = s.project_id"
         " LEFT JOIN projects_country hc ON hc.id = s.host_country_id"
-        " JOIN shown ON shown.id = page.id"
+        f" JOIN ({_PARTICIPANTS_SQL}) shown ON shown.id = page.id",
     )
-    return sql.json_list(select), params
+    # The limit is the participants' parameter, after the row's own in the statement.
+    return page, [*params, access.small_cell_limit(user, "training")]
