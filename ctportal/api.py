@@ -10,8 +10,9 @@ from django.core.exceptions import (
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, parsers, permissions, serializers, status
+from rest_framework import exceptions, parsers, permissions, renderers, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -20,6 +21,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from ctportal import access
 from ctportal.api_csv import FORMULA_PREFIXES, CSVRenderer  # noqa: F401 (named from here)
+from ctportal.api_pages import RawJSON
 from ctportal.api_throttle import UserRatesThrottle  # noqa: F401 (named from here)
 from ctportal.audit import StaleVersion
 
@@ -82,6 +84,40 @@ class PortalPagination(PageNumberPagination):
             links.append(("next", self.get_next_link()))
             links.append(("last", replace_query_param(url, self.page_query_param, last)))
         return links
+
+
+class ChoiceLabelField(serializers.CharField):
+    """A choice's label in the reader's language, as ``get_<field>_display`` gives it.
+
+    ``get_<field>_display`` builds the whole table of labels, translating each one,
+    for every row; this field builds it once per language for the whole list.
+    """
+
+    def __init__(self, choice_field: str, **kwargs):
+        super().__init__(source=choice_field, read_only=True, **kwargs)
+        self._labels: dict[str, dict] = {}
+
+    def to_representation(self, value):
+        language = get_language()
+        labels = self._labels.get(language)
+        if labels is None:
+            model_field = self.parent.Meta.model._meta.get_field(self.source)
+            labels = self._labels[language] = {
+                key: str(label) for key, label in model_field.flatchoices
+            }
+        return labels.get(value, str(value))
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    """DRF's JSON renderer; a page the database laid out (``RawJSON``) goes in as it is."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, dict) and isinstance(data.get("results"), RawJSON):
+            rest = {key: value for key, value in data.items() if key != "results"}
+            head = super().render(rest, accepted_media_type, renderer_context)
+            rows = data["results"].encode()
+            return head[: head.rindex(b"}")].rstrip() + b',"results":' + rows + b"}"
+        return super().render(data, accepted_media_type, renderer_context)
 
 
 class JSONParser(parsers.JSONParser):

@@ -847,7 +847,7 @@ class IndicatorPeriod(models.Model):
     objects = PeriodQuerySet.as_manager()
 
     class Meta:
-        ordering = ["period_start"]
+        ordering = ["period_start", "pk"]
         verbose_name = _("indicator period")
         verbose_name_plural = _("indicator periods")
         constraints = [
@@ -891,6 +891,7 @@ class Disaggregation(models.Model):
     objects = DisaggregationQuerySet.as_manager()
 
     class Meta:
+        ordering = ["pk"]
         verbose_name = _("disaggregation")
         verbose_name_plural = _("disaggregations")
         constraints = [

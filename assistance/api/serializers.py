@@ -11,6 +11,7 @@ from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ctportal.api import ChoiceLabelField
 from projects.api.serializers import (
     OrganisationRefSerializer,
     VisiblePrimaryKeyField,
@@ -61,7 +62,7 @@ class CaseSerializer(serializers.ModelSerializer):
     recruiter_relation = CodeField(RecruiterRelation, read_only=True, allow_blank=True)
     vulnerabilities = code_list(Vulnerability, read_only=True)
     status = CodeField(CaseStatus, read_only=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    status_label = ChoiceLabelField("status")
     closure_reason = CodeField(ClosureReason, read_only=True, allow_blank=True)
 
     class Meta:
@@ -107,7 +108,7 @@ class CaseChildSerializer(serializers.ModelSerializer):
 
 class ServiceSerializer(CaseChildSerializer):
     kind = CodeField(ServiceKind, read_only=True)
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = ChoiceLabelField("kind")
     provider = OrganisationRefSerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -121,7 +122,7 @@ class ReferralSerializer(CaseChildSerializer):
     to_organisation = OrganisationRefSerializer(read_only=True)
     service_kind = CodeField(ServiceKind, read_only=True, allow_blank=True)
     status = CodeField(ReferralStatus, read_only=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    status_label = ChoiceLabelField("status")
 
     class Meta:
         model = Referral

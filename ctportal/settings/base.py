@@ -330,7 +330,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "ctportal.api.PortalPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "ctportal.api.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
         "ctportal.api.CSVRenderer",
     ],

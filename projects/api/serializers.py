@@ -9,6 +9,8 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ctportal.api import ChoiceLabelField
+
 from ..models import (
     ActivityScope,
     AidType,
@@ -86,7 +88,7 @@ class CountryCodeField(serializers.SlugRelatedField):
 class CountrySerializer(serializers.ModelSerializer):
     code = serializers.CharField()
     name = serializers.CharField(read_only=True)
-    region_label = serializers.CharField(source="get_region_display", read_only=True)
+    region_label = ChoiceLabelField("region")
 
     class Meta:
         model = Country
@@ -97,7 +99,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
     country = serializers.CharField(
         source="country.code", default=None, allow_null=True, read_only=True
     )
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = ChoiceLabelField("kind")
     iati_type = serializers.CharField(read_only=True)
 
     class Meta:
@@ -156,7 +158,7 @@ class RecipientCountrySerializer(serializers.ModelSerializer):
 
 class ParticipationSerializer(serializers.ModelSerializer):
     organisation = OrganisationRefSerializer(read_only=True)
-    role_label = serializers.CharField(source="get_role_display", read_only=True)
+    role_label = ChoiceLabelField("role")
 
     class Meta:
         model = ParticipatingOrganisation
@@ -170,7 +172,7 @@ class SectorSerializer(serializers.ModelSerializer):
 
 
 class ProjectSerializer(serializers.ModelSerializer):
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    status_label = ChoiceLabelField("status")
     reporting_organisation = OrganisationRefSerializer(read_only=True)
     thematic_areas = ThematicAreaSerializer(many=True, read_only=True)
     fundings = FundingSerializer(many=True, read_only=True)
@@ -232,7 +234,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 class TransactionSerializer(serializers.ModelSerializer):
     project = serializers.CharField(source="project.code", read_only=True)
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = ChoiceLabelField("kind")
     provider = OrganisationRefSerializer(read_only=True, allow_null=True)
     receiver = OrganisationRefSerializer(read_only=True, allow_null=True)
 
@@ -277,7 +279,7 @@ class PeriodSerializer(serializers.ModelSerializer):
 
 class ResultSerializer(serializers.ModelSerializer):
     project = serializers.CharField(source="project.code", read_only=True)
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = ChoiceLabelField("kind")
 
     class Meta:
         model = Result
@@ -288,7 +290,7 @@ class IndicatorSerializer(serializers.ModelSerializer):
     project = serializers.CharField(source="result.project.code", read_only=True)
     result = serializers.IntegerField(source="result_id", read_only=True)
     result_title = serializers.CharField(source="result.title", read_only=True)
-    measure_label = serializers.CharField(source="get_measure_display", read_only=True)
+    measure_label = ChoiceLabelField("measure")
     periods = PeriodSerializer(many=True, read_only=True)
 
     class Meta:
@@ -317,7 +319,7 @@ class IndicatorSerializer(serializers.ModelSerializer):
 
 class DocumentSerializer(serializers.ModelSerializer):
     project = serializers.CharField(source="project.code", read_only=True)
-    category_label = serializers.CharField(source="get_category_display", read_only=True)
+    category_label = ChoiceLabelField("category")
     file = serializers.SerializerMethodField(
         help_text="Download address of the attached file; it applies the same access policy."
     )

@@ -271,6 +271,9 @@ class ProjectViewSet(
     def page_rows(self, page):
         return rows.project_rows(page)
 
+    def page_json(self):
+        return rows.project_json()
+
     def retrieve(self, request, *args, **kwargs):
         project = self.get_object()
         return self._respond(project, reload=False)
@@ -415,6 +418,9 @@ class TransactionViewSet(PageFirstListMixin, ChildCreateMixin, viewsets.ReadOnly
     def page_rows(self, page):
         return rows.transaction_rows(page)
 
+    def page_json(self):
+        return rows.transaction_json()
+
     def perform_write(self, data) -> Transaction:
         project = data.pop("project")
         return services.transaction_record(user=self.request.user, project=project, data=data)
@@ -429,7 +435,7 @@ class TransactionViewSet(PageFirstListMixin, ChildCreateMixin, viewsets.ReadOnly
         responses={201: s.ResultSerializer, **ERROR_RESPONSES},
     ),
 )
-class ResultViewSet(ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
+class ResultViewSet(PageFirstListMixin, ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.ResultSerializer
     input_serializer_class = s.ResultInputSerializer
     filterset_fields = {"project__code": ["exact"], "kind": ["exact"]}
@@ -437,7 +443,16 @@ class ResultViewSet(ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
     search_fields = ["title", "description", "project__code"]
 
     def get_queryset(self):
-        return Result.objects.visible_to(self.request.user).select_related("project")
+        return self.with_details(self.get_list_queryset())
+
+    def get_list_queryset(self):
+        return Result.objects.visible_to(self.request.user)
+
+    def with_details(self, queryset):
+        return queryset.select_related("project")
+
+    def page_json(self):
+        return rows.result_json()
 
     writer_roles = access.RESULTS_EDITORS
 
@@ -455,7 +470,7 @@ class ResultViewSet(ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
         responses={201: s.IndicatorSerializer, **ERROR_RESPONSES},
     ),
 )
-class IndicatorViewSet(ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
+class IndicatorViewSet(PageFirstListMixin, ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.IndicatorSerializer
     input_serializer_class = s.IndicatorInputSerializer
     filterset_class = IndicatorFilter
@@ -488,14 +503,21 @@ class IndicatorViewSet(ChildCreateMixin, viewsets.ReadOnlyModelViewSet):
     search_fields += ["result__title", "result__project__code"]
 
     def get_queryset(self):
+        return self.with_details(self.get_list_queryset())
+
+    def get_list_queryset(self):
+        return Indicator.objects.visible_to(self.request.user)
+
+    def with_details(self, queryset):
         periods = IndicatorPeriod.objects.prefetch_related(
             Prefetch("disaggregations", queryset=Disaggregation.objects.select_related("country"))
         )
-        return (
-            Indicator.objects.visible_to(self.request.user)
-            .select_related("result__project")
-            .prefetch_related(Prefetch("periods", queryset=periods))
+        return queryset.select_related("result__project").prefetch_related(
+            Prefetch("periods", queryset=periods)
         )
+
+    def page_json(self):
+        return rows.indicator_json()
 
     writer_roles = access.RESULTS_EDITORS
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 from rest_framework import serializers
 
+from ctportal.api import ChoiceLabelField
 from ctportal.uploads import UploadedDocumentSerializerField
 from projects.api.serializers import (
     CountryCodeField,
@@ -68,8 +69,8 @@ class AttachmentSerializer(serializers.Serializer):
 
 
 class ResearchOutputSerializer(serializers.ModelSerializer):
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    kind_label = ChoiceLabelField("kind")
+    status_label = ChoiceLabelField("status")
     authors = serializers.SerializerMethodField()
     partners = OrganisationRefSerializer(many=True, read_only=True)
     countries = CountryCodeField(many=True)
@@ -111,7 +112,7 @@ class ResearchOutputSerializer(serializers.ModelSerializer):
 
 
 class StageSerializer(serializers.ModelSerializer):
-    stage_label = serializers.CharField(source="get_stage_display", read_only=True)
+    stage_label = ChoiceLabelField("stage")
 
     class Meta:
         model = LegislativeStage
@@ -122,7 +123,7 @@ class LegislativeSupportSerializer(serializers.ModelSerializer):
     country = serializers.CharField(
         source="country.code", default=None, allow_null=True, read_only=True
     )
-    instrument_label = serializers.CharField(source="get_instrument_display", read_only=True)
+    instrument_label = ChoiceLabelField("instrument")
     current_stage = serializers.CharField(read_only=True, allow_null=True)
     stage_date = serializers.DateField(read_only=True, allow_null=True)
     stages = StageSerializer(many=True, read_only=True)
@@ -154,9 +155,9 @@ class LegislativeSupportSerializer(serializers.ModelSerializer):
 
 
 class AwarenessActivitySerializer(serializers.ModelSerializer):
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    audience_label = serializers.CharField(source="get_audience_display", read_only=True)
-    channel_label = serializers.CharField(source="get_channel_display", read_only=True)
+    kind_label = ChoiceLabelField("kind")
+    audience_label = ChoiceLabelField("audience")
+    channel_label = ChoiceLabelField("channel")
     countries = CountryCodeField(many=True)
     projects = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     materials = serializers.SerializerMethodField()

@@ -140,6 +140,16 @@ def test_filtered_pages_match_the_filtered_list(full_portfolio, db, path, params
     assert len({row["id"] for row in pages}) == whole["count"]
 
 
+def _count_of(sql: str) -> str | None:
+    """The count a statement makes: the whole of an ORM count, or the database page's part."""
+    if sql.startswith("SELECT COUNT("):
+        return sql
+    start = sql.find("(SELECT count(*) FROM (")
+    if start < 0:
+        return None
+    return sql[start : sql.index(") c)", start)]
+
+
 @pytest.mark.parametrize("path", ["/api/v1/projects/", "/api/v1/trainings/sessions/"])
 @pytest.mark.parametrize("who", ["admin", "donor", "officer"])
 def test_a_middle_page_costs_a_few_queries_and_counts_without_joins(
@@ -153,23 +163,24 @@ def test_a_middle_page_costs_a_few_queries_and_counts_without_joins(
     with django_assert_max_num_queries(9), CaptureQueriesContext(connection) as queries:
         response = client.get(path, {"page_size": 2, "page": 2})
     assert response.status_code in (200, 404)
-    counts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(")]
+    counts = [_count_of(q["sql"]) for q in queries.captured_queries]
+    counts = [sql for sql in counts if sql]
     assert len(counts) == 1
     # The count reads the scoped records alone: no transactions, attendances or totals.
     assert "transaction" not in counts[0] and "attendance" not in counts[0]
     assert "participantcount" not in counts[0]
 
 
-# A project page's five related lists come in one query on PostgreSQL.
-PROJECT_PAGE_QUERIES = 3 if connection.vendor == "postgresql" else 7
+# On PostgreSQL, the database counts the list and writes the page's JSON in one statement.
+POSTGRESQL = connection.vendor == "postgresql"
 
 
 @pytest.mark.parametrize(
     ("path", "queries"),
     [
-        ("/api/v1/projects/", PROJECT_PAGE_QUERIES),
-        ("/api/v1/trainings/sessions/", 6),
-        ("/api/v1/transactions/", 2),
+        ("/api/v1/projects/", 1 if POSTGRESQL else 7),
+        ("/api/v1/trainings/sessions/", 1 if POSTGRESQL else 6),
+        ("/api/v1/transactions/", 1 if POSTGRESQL else 2),
     ],
 )
 @pytest.mark.parametrize("who", ["admin", "donor", "officer"])

@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ctportal import access
+from ctportal.api import ChoiceLabelField
 from projects.api.serializers import (
     OrganisationRefSerializer,
     RowsField,
@@ -109,8 +110,8 @@ class ParticipantTotalsSerializer(serializers.Serializer):
 
 class TrainingSessionSerializer(serializers.ModelSerializer):
     project = serializers.CharField(source="project.code", read_only=True)
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    kind_label = ChoiceLabelField("kind")
+    status_label = ChoiceLabelField("status")
     topics = serializers.SerializerMethodField()
     audiences = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     host_country = serializers.CharField(source="host_country.code", read_only=True)

@@ -175,6 +175,9 @@ class TrainingSessionViewSet(
     def page_rows(self, page):
         return rows.session_rows(page, self.request.user)
 
+    def page_json(self):
+        return rows.session_json(self.request.user)
+
     def retrieve(self, request, *args, **kwargs):
         return self._respond(self.get_object(), reload=False)
 
