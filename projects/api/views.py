@@ -45,7 +45,7 @@ from ..models import (
     Transaction,
 )
 from ..selectors import spent_in_project_currency
-from . import rows
+from . import json_pages, rows
 from . import serializers as s
 
 ERROR_RESPONSES = {
@@ -272,7 +272,7 @@ class ProjectViewSet(
         return rows.project_rows(page)
 
     def page_json(self):
-        return rows.project_json()
+        return json_pages.project_json()
 
     def retrieve(self, request, *args, **kwargs):
         project = self.get_object()
@@ -419,7 +419,7 @@ class TransactionViewSet(PageFirstListMixin, ChildCreateMixin, viewsets.ReadOnly
         return rows.transaction_rows(page)
 
     def page_json(self):
-        return rows.transaction_json()
+        return json_pages.transaction_json()
 
     def perform_write(self, data) -> Transaction:
         project = data.pop("project")
@@ -452,7 +452,7 @@ class ResultViewSet(PageFirstListMixin, ChildCreateMixin, viewsets.ReadOnlyModel
         return queryset.select_related("project")
 
     def page_json(self):
-        return rows.result_json()
+        return json_pages.result_json()
 
     writer_roles = access.RESULTS_EDITORS
 
@@ -517,7 +517,7 @@ class IndicatorViewSet(PageFirstListMixin, ChildCreateMixin, viewsets.ReadOnlyMo
         )
 
     def page_json(self):
-        return rows.indicator_json()
+        return json_pages.indicator_json()
 
     writer_roles = access.RESULTS_EDITORS
 

@@ -34,7 +34,7 @@ from ..breakdowns import DIMENSIONS, protected_counts, training_breakdown
 from ..filters import TrainingSessionFilter
 from ..models import Attendance, ParticipantCount, TrainingSession
 from ..selectors import sessions_with_totals
-from . import rows
+from . import json_pages, rows
 from . import serializers as s
 
 IF_MATCH = OpenApiParameter(
@@ -176,7 +176,7 @@ class TrainingSessionViewSet(
         return rows.session_rows(page, self.request.user)
 
     def page_json(self):
-        return rows.session_json(self.request.user)
+        return json_pages.session_json(self.request.user)
 
     def retrieve(self, request, *args, **kwargs):
         return self._respond(self.get_object(), reload=False)
