@@ -50,6 +50,14 @@ class _JSONPage(list):
         self.json = text
 
 
+def _closed_ordering(ids: QuerySet) -> list:
+    """The list's ordering, closed by the primary key so that pages never share a row."""
+    ordering = list(ids.query.order_by or ids.model._meta.ordering)
+    if not {"pk", "-pk", "id", "-id"} & set(ordering):
+        ordering.append("pk")
+    return ordering
+
+
 class _RowsByPage:
     """What the paginator counts and slices: ids chosen in the database, then their rows.
 
@@ -63,10 +71,7 @@ class _RowsByPage:
     def __init__(self, ids: QuerySet, load: Callable[[QuerySet], QuerySet]):
         self.ids = ids
         self.load = load
-        ordering = list(ids.query.order_by or ids.model._meta.ordering)
-        if not {"pk", "-pk", "id", "-id"} & set(ordering):
-            ordering.append("pk")
-        self.ordering = ordering
+        self.ordering = _closed_ordering(ids)
 
     def count(self) -> int:
         return self.ids.count()
@@ -76,7 +81,7 @@ class _RowsByPage:
         return self.load(page).order_by(*self.ordering)
 
 
-class _JSONRowsByPage(_RowsByPage):
+class _JSONRowsByPage:
     """The count and the asked-for page in one statement, the page as JSON text.
 
     The paginator asks for the count first, then for a slice; the statement run for
@@ -85,8 +90,10 @@ class _JSONRowsByPage(_RowsByPage):
     past the end, ``page=last``).
     """
 
+    ordered = True
+
     def __init__(self, ids: QuerySet, page_json: Callable[[], tuple[str, list]], guess):
-        super().__init__(ids, lambda page: page)
+        self.ids = ids.order_by(*_closed_ordering(ids))
         self.page_json = page_json
         self.guess = guess
         self._count: int | None = None
